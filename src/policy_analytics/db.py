@@ -1,0 +1,187 @@
+"""The DuckDB warehouse: where it lives, opening it safely, its schema, versions and reference tables."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from policy_analytics import vocab
+from policy_analytics.errors import UserError
+from policy_analytics.settings import Settings
+
+DB_ENV = "POLICY_ANALYTICS_DB"
+DEFAULT_DB = Path("data") / "policy_analytics.duckdb"
+SCHEMA_VERSION = 1
+MEMORY_LIMIT = os.environ.get("POLICY_ANALYTICS_MEMORY_LIMIT", "1GB")
+
+
+def sql_text(name: str) -> str:
+    """The text of one of the package's SQL files (`schema.sql`, `views.sql`, `indicators.sql`)."""
+    return resources.files("policy_analytics").joinpath(f"sql/{name}").read_text("utf-8")
+
+
+def warehouse_path(path: str | Path | None = None) -> Path:
+    """The warehouse file: the given path, else $POLICY_ANALYTICS_DB, else data/policy_analytics.duckdb."""
+    return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def connect(
+    path: str | Path | None = None, settings: Settings | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, creating or migrating it when writing, with the settings' reference data."""
+    settings = settings or Settings()
+    target = warehouse_path(path)
+    if read_only and not target.exists():
+        raise UserError(
+            f"There is no warehouse at {target} yet. Load the exports first with `policy-analytics load FILE...`."
+        )
+    creating = not target.exists()
+    if creating:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(target), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise UserError(
+                f"The warehouse {target} is in use by another policy-analytics command. "
+                "Try again when it has finished."
+            ) from None
+        raise UserError(f"The warehouse {target} could not be opened: {exc}") from None
+    except duckdb.Error as exc:
+        raise UserError(f"The file {target} is not a policy-analytics warehouse ({exc}).") from None
+    if creating:
+        os.chmod(target, stat.S_IRUSR | stat.S_IWUSR)  # personal data: readable by its owner only
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    if not read_only:
+        con.execute(f"SET temp_directory = '{target.with_suffix('.tmp')}'")
+        _ensure_schema(con, target)
+        _write_reference(con, settings, schema="main")
+    else:
+        _check_version(con, target, writing=False)
+    _write_reference(con, settings, schema="temp")
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the warehouse, or None for an empty file."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, target: Path, *, writing: bool) -> int | None:
+    """The warehouse's schema version, refusing a file this release would misread."""
+    version = schema_version(con)
+    has_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'").fetchone()[0]
+    if version is None and has_tables:
+        raise UserError(f"The file {target} is a DuckDB database but not a policy-analytics warehouse.")
+    if version is not None and version > SCHEMA_VERSION:
+        raise UserError(
+            f"The warehouse {target} was made by a newer release of policy-analytics (schema {version}; "
+            f"this release reads up to {SCHEMA_VERSION}). Upgrade policy-analytics to use it."
+        )
+    if version is not None and version < SCHEMA_VERSION:
+        if not all(step in MIGRATIONS for step in range(version, SCHEMA_VERSION)):
+            raise UserError(f"The warehouse {target} uses schema {version}, which this release cannot upgrade.")
+        if not writing:
+            raise UserError(
+                f"The warehouse {target} uses an older schema ({version}). "
+                "Run `policy-analytics load` once to upgrade it."
+            )
+    return version
+
+
+# Migrations from version N to N+1, run in order inside one transaction. Empty until a release changes the schema.
+MIGRATIONS: dict[int, str] = {}
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    version = _check_version(con, target, writing=True)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if version is None:
+            con.execute(sql_text("schema.sql"))
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            con.execute("INSERT INTO meta VALUES ('created_at', CAST(current_localtimestamp() AS VARCHAR))")
+        else:
+            for step in range(version, SCHEMA_VERSION):
+                con.execute(MIGRATIONS[step])
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+        con.execute(sql_text("views.sql"))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, schema: str) -> None:
+    """Fill the vocabulary, term and settings tables the views join to (temp copies shadow main's)."""
+    from policy_analytics.periods import term_windows  # periods imports settings only; kept local for clarity
+
+    terms = term_windows(settings)
+    _check_terms_do_not_overlap(terms)
+    prefix = "TEMP " if schema == "temp" else ""
+    if schema == "temp":
+        con.execute("CREATE OR REPLACE TEMP TABLE ref_vocab (domain VARCHAR, key VARCHAR, value VARCHAR)")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE settings_terms "
+            "(label VARCHAR, academic_year VARCHAR, term VARCHAR, start_date DATE, end_date DATE)"
+        )
+        con.execute(
+            f"CREATE OR REPLACE {prefix}TABLE settings_current AS SELECT * FROM main.settings_current LIMIT 0"
+        )
+    else:
+        con.execute("BEGIN TRANSACTION")
+        for table in ("ref_vocab", "settings_terms", "settings_current"):
+            con.execute(f"DELETE FROM main.{table}")
+    con.executemany(f"INSERT INTO {schema}.ref_vocab VALUES (?, ?, ?)", vocab.vocab_rows())
+    con.executemany(f"INSERT INTO {schema}.settings_terms VALUES (?, ?, ?, ?, ?)", terms)
+    con.execute(
+        f"INSERT INTO {schema}.settings_current VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            settings.policy_version,
+            float(settings.targets.removal_hours),
+            list(settings.significant.severities),
+            settings.significant.police_referral,
+            settings.significant.safeguarding,
+            int(settings.targets.wide_spread_shares),
+            int(settings.targets.wide_spread_platforms),
+        ],
+    )
+    if schema == "main":
+        con.execute("COMMIT")
+
+
+def _check_terms_do_not_overlap(terms: list[tuple[str, str, str, date, date]]) -> None:
+    ordered = sorted(terms, key=lambda t: t[3])
+    for before, after in zip(ordered, ordered[1:]):
+        if after[3] <= before[4]:
+            raise UserError(
+                f"The term dates in the settings overlap: {before[0]} ends {before[4]} but {after[0]} starts {after[3]}."
+            )
+
+
+def prepare_scratch(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Give an in-memory connection the warehouse's schema, for checking files without writing anything."""
+    con.execute(sql_text("schema.sql"))
+    con.execute(sql_text("views.sql"))
+    _write_reference(con, settings, schema="main")
+
+
+def list_rejects(con: duckdb.DuckDBPyConnection, file_name: str | None = None) -> list[dict[str, object]]:
+    """Every rejected row's problem: {file, row, column, value, reason}, oldest load first."""
+    rows = con.execute(
+        """SELECT file_name, row_number, column_name, raw_value, reason FROM rejects
+           WHERE ? IS NULL OR file_name = ? ORDER BY load_id, row_number, column_name""",
+        [file_name, file_name],
+    ).fetchall()
+    return [dict(zip(("file", "row", "column", "value", "reason"), r)) for r in rows]
