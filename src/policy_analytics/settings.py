@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +14,7 @@ from typing import Any
 from policy_analytics.errors import UserError
 
 CONFIG_ENV = "POLICY_ANALYTICS_CONFIG"
+_TERM_LABEL = re.compile(r"\d{4}-\d{2}-(autumn|spring|summer)")
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,26 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise UserError(f"Settings file {source} does not exist.") from None
         except tomllib.TOMLDecodeError as exc:
             raise UserError(f"Settings file {source} is not valid TOML: {exc}.") from None
+        _refuse_unknown_keys(own, merged, source)
         for section, values in own.items():
             if isinstance(values, dict):
                 merged.setdefault(section, {}).update(values)
             else:
                 merged[section] = values
     return _build(merged, source)
+
+
+def _refuse_unknown_keys(own: dict[str, Any], defaults: dict[str, Any], source: Path) -> None:
+    """A misspelt key would silently keep its default: name it instead."""
+    for section, values in own.items():
+        if section not in defaults or not isinstance(values, dict):
+            raise UserError(f"Settings file {source}: [{section}] is not a settings section this tool knows.")
+        if section == "terms":
+            continue
+        for key in values:
+            if key not in defaults[section]:
+                known = ", ".join(defaults[section])
+                raise UserError(f"Settings file {source}: {section}.{key} is not a known setting (known: {known}).")
 
 
 def _build(raw: dict[str, Any], source: Path | None) -> Settings:
@@ -108,12 +124,17 @@ def _build(raw: dict[str, Any], source: Path | None) -> Settings:
     schools = tuple(str(s) for s in org.get("schools", ["Example Primary School"])) or ("Unassigned",)
     terms = {}
     for label, window in raw.get("terms", {}).items():
+        if not _TERM_LABEL.fullmatch(str(label).strip().lower()):
+            raise UserError(
+                f"Settings file {source}: [terms] has {label!r}, which is not a term label "
+                "like \"2025-26-autumn\" (autumn, spring or summer)."
+            )
         if not (isinstance(window, list) and len(window) == 2):
             raise UserError(f"Settings file {source}: terms.{label} must be [start, end] dates.")
         start, end = (_as_date(d, f"terms.{label}", source) for d in window)
         if end < start:
             raise UserError(f"Settings file {source}: terms.{label} ends before it starts.")
-        terms[str(label)] = (start, end)
+        terms[str(label).strip().lower()] = (start, end)
     extra = raw.get("review_events", {}).get("extra_file")
     extra_path = None
     if extra:
