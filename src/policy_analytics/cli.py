@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list of {file, row, column, value, reason}")
     _common(p)
 
+    p = commands.add_parser("indicators", help="compute the indicators and review triggers for a period (default: the current term)")
+    p.add_argument("--term", metavar="T", help="a term, as in 2025-26-autumn")
+    p.add_argument("--year", metavar="Y", help="an academic year, as in 2025-26")
+    p.add_argument("--from", dest="date_from", metavar="D", help="first day of a custom period (YYYY-MM-DD), with --to")
+    p.add_argument("--to", dest="date_to", metavar="D", help="last day of a custom period (YYYY-MM-DD), included")
+    p.add_argument("--school", metavar="S", help="restrict every figure to one school (default: the whole organisation)")
+    p.add_argument("--json", action="store_true", help="print the indicators as one JSON object")
+    _common(p)
+
     p = commands.add_parser("demo", help="generate synthetic exports, load them and render both reports")
     p.add_argument("--out", metavar="DIR", default="data/demo", help="where to write the synthetic exports (default data/demo)")
     _common(p)
@@ -139,13 +148,35 @@ def _cmd_rejects(args: argparse.Namespace, settings) -> int:
     return 0
 
 
+def _cmd_indicators(args: argparse.Namespace, settings) -> int:
+    from policy_analytics import indicators, periods
+
+    period = periods.resolve(settings, term=args.term, year=args.year, date_from=args.date_from, date_to=args.date_to)
+    con = db.connect(args.db, settings, read_only=True)
+    try:
+        found = indicators.compute_indicators(con, settings, period, args.school)
+        school = indicators.resolve_school(con, settings, args.school)
+    finally:
+        con.close()
+    if args.json:
+        print(indicators.to_json(found))
+    else:
+        print(indicators.to_text(found, heading=f"{settings.organisation_name}, {school or 'all schools'}"))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace, settings) -> int:
     from policy_analytics import synthetic
 
     out = Path(args.out)
     files = synthetic.generate_demo_exports(out)
-    paths = [p for group in files.values() for p in (group if isinstance(group, list) else [group])]
-    print(f"Synthetic exports written to {out}/")
+    paths = [p for group in files.values() for p in group]
+    if not args.config:
+        args.config = str(synthetic.write_demo_settings(out))
+        settings = load_settings(args.config)
+    # The demo never touches the real warehouse unless --db says so.
+    args.db = args.db or str(out / "demo.duckdb")
+    print(f"Synthetic exports written to {out}/ (settings: {args.config})")
     con = db.connect(args.db, settings)
     try:
         for path in paths:
@@ -166,5 +197,6 @@ COMMANDS = {
     "load": _cmd_load,
     "check": _cmd_check,
     "rejects": _cmd_rejects,
+    "indicators": _cmd_indicators,
     "demo": _cmd_demo,
 }
