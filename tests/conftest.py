@@ -119,3 +119,10 @@ def module_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wareh
     w = Warehouse(tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb", TWO_SCHOOLS)
     yield w
     w.close()
+
+
+@pytest.fixture(autouse=True)
+def _database_errors_raise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In tests an unexpected DuckDB error is a bug: the CLI re-raises it (POLICY_ANALYTICS_DEBUG=1) rather
+    than printing its one-line message. A test of that message deletes the variable itself."""
+    monkeypatch.setenv("POLICY_ANALYTICS_DEBUG", "1")

@@ -48,22 +48,30 @@ def connect(
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise UserError(
-                f"The warehouse {target} is in use by another policy-analytics command. "
-                "Try again when it has finished."
+                f"The warehouse {target} is in use by another program (another policy-analytics command, "
+                "or a notebook that has it open). Try again when it has finished."
+            ) from None
+        if "not a valid duckdb database" in str(exc).lower():
+            raise UserError(
+                f"The file {target} is not a policy-analytics warehouse (it is not a DuckDB database at all)."
             ) from None
         raise UserError(f"The warehouse {target} could not be opened: {exc}") from None
     except duckdb.Error as exc:
         raise UserError(f"The file {target} is not a policy-analytics warehouse ({exc}).") from None
-    if creating:
-        os.chmod(target, stat.S_IRUSR | stat.S_IWUSR)  # personal data: readable by its owner only
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    if not read_only:
-        con.execute(f"SET temp_directory = '{target.with_suffix('.tmp')}'")
-        _ensure_schema(con, target)
-        _write_reference(con, settings, schema="main")
-    else:
-        _check_version(con, target, writing=False)
-    _write_reference(con, settings, schema="temp")
+    try:
+        if creating:
+            os.chmod(target, stat.S_IRUSR | stat.S_IWUSR)  # personal data: readable by its owner only
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        if not read_only:
+            con.execute(f"SET temp_directory = '{target.with_suffix('.tmp')}'")
+            _ensure_schema(con, target)
+            _write_reference(con, settings, schema="main")
+        else:
+            _check_version(con, target, writing=False)
+        _write_reference(con, settings, schema="temp")
+    except BaseException:
+        con.close()  # a refused file must not stay open (and locked) behind the message
+        raise
     return con
 
 
@@ -143,8 +151,8 @@ def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, sche
         con.execute("BEGIN TRANSACTION")
         for table in ("ref_vocab", "settings_terms", "settings_current"):
             con.execute(f"DELETE FROM main.{table}")
-    con.executemany(f"INSERT INTO {schema}.ref_vocab VALUES (?, ?, ?)", vocab.vocab_rows())
-    con.executemany(f"INSERT INTO {schema}.settings_terms VALUES (?, ?, ?, ?, ?)", terms)
+    _insert_rows(con, f"{schema}.ref_vocab", vocab.vocab_rows())
+    _insert_rows(con, f"{schema}.settings_terms", terms)
     con.execute(
         f"INSERT INTO {schema}.settings_current VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
@@ -159,6 +167,13 @@ def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, sche
     )
     if schema == "main":
         con.execute("COMMIT")
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert ROWS in one statement (one list per column, unnested together): executemany takes ~1 ms a row."""
+    if rows:
+        columns = [list(column) for column in zip(*rows)]
+        con.execute(f"INSERT INTO {table} SELECT {', '.join('unnest(?)' for _ in columns)}", columns)
 
 
 def _check_terms_do_not_overlap(terms: list[tuple[str, str, str, date, date]]) -> None:

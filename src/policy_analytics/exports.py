@@ -112,8 +112,13 @@ def header_key(text: str) -> str:
     return _HEADER_SEPARATORS.sub("_", str(text).strip().lower()).strip("_")
 
 
-def detect_kind(headers: list[str]) -> ExportKind | None:
-    """The export a set of normalised headers belongs to, or None if it matches none."""
+def detect_kind(headers: list[str], *, ids_only: bool = False) -> ExportKind | None:
+    """The export a set of normalised headers belongs to, or None if it matches none.
+
+    The id columns decide (SPEC 3.1). When they do not, and not `ids_only`, the export sharing the most
+    column names with the header is taken, so that a file missing an id column is refused with a
+    message naming that column rather than "cannot tell which export this is".
+    """
     present = set(headers)
     if "incident_id" in present and "breach_id" not in present and "reported_at" in present:
         return INCIDENTS
@@ -123,4 +128,10 @@ def detect_kind(headers: list[str]) -> ExportKind | None:
         return ACKNOWLEDGEMENTS
     if "incident_id" in present:
         return INCIDENTS
+    if ids_only:
+        return None
+    overlap = {kind: len(present & {c.name for c in kind.columns} - {"school"}) for kind in KINDS.values()}
+    best = max(overlap, key=overlap.__getitem__)
+    if overlap[best] >= 2 and sorted(overlap.values())[-2] < overlap[best]:
+        return best
     return None

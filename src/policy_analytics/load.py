@@ -6,6 +6,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -41,14 +42,23 @@ MAX_FIELD_BYTES = 8 * 1024 * 1024
 RAW_VALUE_CHARS = 200
 
 CSV_STRUCTURE_REASONS = {
-    "TOO MANY COLUMNS": "the row has more fields than the header",
-    "MISSING COLUMNS": "the row has fewer fields than the header",
+    "TOO MANY COLUMNS": "the row has more fields than the header has columns (a stray comma or semicolon?)",
+    "MISSING COLUMNS": "the row has fewer fields than the header has columns",
     "UNQUOTED VALUE": "a quoted field has text after its closing quote",
     "LINE SIZE OVER MAXIMUM": "the row is longer than this tool reads (8 MB)",
     "INVALID ENCODING": "the row has characters that are not valid text",
     "INVALID STATE": "the row could not be read as CSV (an unclosed quote?)",
     "CAST": "a value could not be read",
 }
+UNCLOSED_QUOTE_REASON = (
+    "a quote mark in this row is never closed, so the rest of the file from here was read as this one row"
+)
+# File signatures refused or routed before any text is read.
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected workbooks
+BLANK_MARK = "\x1f"  # written on each empty line of a CSV before DuckDB reads it (a control character no export holds)
+_EMPTY_LINE = re.compile(r"\n(?=\n)")
+HEADER_SEARCH_ROWS = 20  # XLSX: how many non-empty rows at the top may precede the header (titles, notes)
 
 
 @dataclass
@@ -65,6 +75,7 @@ class LoadResult:
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     message: str = ""
+    rejects: list[dict[str, object]] = field(default_factory=list)  # every problem, filled by a dry run only
 
     @property
     def rows_stored(self) -> int:
@@ -132,24 +143,27 @@ def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def _prepared(path: Path, kind: str | None) -> Iterator[_Source]:
-    """Check the file is a readable CSV or XLSX and make it ready for DuckDB (transcoding when needed)."""
+    """Check the file is a readable CSV or XLSX and make it ready for DuckDB (a normalised UTF-8 copy for CSV)."""
     if not path.exists():
         raise UserError(f"{path}: there is no such file.")
     if path.is_dir():
         raise UserError(f"{path} is a folder, not an export file.")
-    with path.open("rb") as fh:
-        head = fh.read(8192)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+        sha256 = _sha256(path)
+    except OSError as exc:
+        raise UserError(f"{path.name} could not be opened ({exc.strerror or exc}). Nothing was loaded.") from None
     if not head:
-        raise UserError(f"{path.name} is empty: it has no header and no rows.")
-    sha256 = _sha256(path)
-    if head.startswith(b"PK"):
+        raise UserError(f"{path.name} is empty: it has no header row and no data rows. Nothing was loaded.")
+    if head.startswith(ZIP_SIGNATURES):
         if _is_xlsx(path):
             yield _prepare_xlsx(path, sha256, kind)
             return
-        raise UserError(f"{path.name} is a zip archive, not a CSV or XLSX export.")
+        raise UserError(f"{path.name} is a zip archive, not a CSV or XLSX export. Nothing was loaded.")
     _refuse_binary(path, head)
     with tempfile.TemporaryDirectory(prefix="policy-analytics-") as scratch:
-        csv_path = path if _is_utf8(path) else _transcode_cp1252(path, Path(scratch) / "utf8.csv")
+        csv_path = _normalised_copy(path, Path(scratch) / "export.csv")
         yield _prepare_csv(path, csv_path, sha256, kind)
 
 
@@ -172,13 +186,27 @@ def _is_xlsx(path: Path) -> bool:
 def _refuse_binary(path: Path, head: bytes) -> None:
     if head.startswith(b"%PDF"):
         raise UserError(f"{path.name} is a PDF, not a CSV or XLSX export. Export the data as CSV or XLSX.")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:200].count(b"\x00") > 10:
+    if head.startswith(OLE2_SIGNATURE):
+        raise UserError(
+            f"{path.name} is an old-style Excel workbook (.xls) or a password-protected file, which this tool "
+            "does not read. Save it as XLSX or \"CSV UTF-8\" without a password."
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(head[:400]):
         raise UserError(
             f"{path.name} is saved as UTF-16 (\"Unicode text\"), which this tool does not read. "
             "Save it as \"CSV UTF-8\" or XLSX."
         )
     if b"\x00" in head:
         raise UserError(f"{path.name} is not a text file (it holds binary data), so it is not a CSV export.")
+
+
+def _looks_like_utf16(sample: bytes) -> bool:
+    """UTF-16 without a byte-order mark: Latin text has a zero byte in every other place, and only there."""
+    if len(sample) < 20:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    return max(zeros_even, zeros_odd) > 0.7 and min(zeros_even, zeros_odd) < 0.05
 
 
 def _is_utf8(path: Path) -> bool:
@@ -193,25 +221,38 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _transcode_cp1252(path: Path, target: Path) -> Path:
-    """Excel's "CSV" in Windows-1252, rewritten as UTF-8 so DuckDB reads it without an extension."""
+def _normalised_copy(path: Path, target: Path) -> Path:
+    """The CSV as DuckDB reads it: UTF-8 without a BOM, every line ending (CRLF, CR or LF, even mixed) as LF,
+    and every empty line holding BLANK_MARK.
+
+    UTF-8 (with or without a BOM) is read as such; anything else as Windows-1252, as Excel writes "CSV".
+    DuckDB refuses a file with mixed line endings, and skips empty lines without a trace, so the rows after
+    one would be misnumbered: with the mark, an empty line is a row like any other (dropped later as blank),
+    and inside a quoted value the mark is removed again when the value is staged.
+    """
+    encoding = "utf-8-sig" if _is_utf8(path) else "cp1252"
+    ended_line = False
     try:
-        with path.open("r", encoding="cp1252", newline="") as src, target.open("w", encoding="utf-8", newline="") as out:
+        with path.open("r", encoding=encoding, newline=None) as src, target.open("w", encoding="utf-8", newline="") as out:
             while chunk := src.read(1 << 20):
+                chunk = _EMPTY_LINE.sub("\n" + BLANK_MARK, chunk.replace(BLANK_MARK, ""))
+                if ended_line and chunk.startswith("\n"):
+                    chunk = BLANK_MARK + chunk
+                ended_line = chunk.endswith("\n")
                 out.write(chunk)
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         raise UserError(
-            f"{path.name} is neither UTF-8 nor Windows-1252 text (byte {exc.start} cannot be read). "
+            f"{path.name} is neither UTF-8 nor Windows-1252 text, so its characters cannot be read. "
             "Save it as \"CSV UTF-8\" or XLSX."
         ) from None
     return target
 
 
 def _prepare_csv(path: Path, csv_path: Path, sha256: str, kind: str | None) -> _Source:
-    with csv_path.open("r", encoding="utf-8-sig", newline="") as fh:
+    with csv_path.open("r", encoding="utf-8", newline="") as fh:
         first_line = fh.readline()
     if not first_line.strip():
-        raise UserError(f"{path.name} has no header row on row 1 (the first line is blank).")
+        raise UserError(f"{path.name} has no header row on row 1 (the first line is blank). Nothing was loaded.")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
     export, names, ignored = _match_headers(path, header, kind)
@@ -223,26 +264,42 @@ def _prepare_xlsx(path: Path, sha256: str, kind: str | None) -> _Source:
 
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = sheet.to_python(skip_empty_area=False)  # from A1, so list positions are the sheet's row numbers
     except (CalamineError, ValueError, OSError) as exc:
-        raise UserError(f"{path.name} could not be read as an Excel workbook ({exc}).") from None
+        raise UserError(f"{path.name} could not be read as an Excel workbook ({exc}). Nothing was loaded.") from None
+    # A row with no text in any cell is not a data row (as a blank line in a CSV is not).
     numbered = [(i + 1, row) for i, row in enumerate(rows) if any(_cell_text(c) for c in row)]
     if not numbered:
         raise UserError(
-            f"{path.name}: the first sheet is empty. The export must be on the workbook's first sheet."
+            f"{path.name}: the first sheet is empty. The export must be on the workbook's first sheet. "
+            "Nothing was loaded."
         )
-    header_row, header = numbered[0]
-    export, names, ignored = _match_headers(path, [_cell_text(c) or "" for c in header], kind)
-    body = numbered[1:]
+    at = _header_position(numbered, kind)
+    export, names, ignored = _match_headers(path, [_cell_text(c) or "" for c in numbered[at][1]], kind)
+    body = numbered[at + 1 :]
     columns = {name: [_cell_text(row[i]) if i < len(row) else None for _, row in body] for i, name in enumerate(names)}
     columns["_row"] = [n for n, _ in body]
     table = pa.table({k: pa.array(v, type=pa.int64() if k == "_row" else pa.string()) for k, v in columns.items()})
     return _Source(path, sha256, export, names, ignored, table=table)
 
 
+def _header_position(numbered: list[tuple[int, list[object]]], kind: str | None) -> int:
+    """Which of the sheet's first non-empty rows is the header: the first naming an export's id columns.
+
+    Rows above it (a title, a note on when the export was run) are not data. Without such a row the
+    first non-empty row is taken, so the header message names what is missing from it.
+    """
+    for at, (_, row) in enumerate(numbered[:HEADER_SEARCH_ROWS]):
+        keys = [header_key(_cell_text(c) or "") for c in row]
+        wanted = KINDS.get(kind) if kind else None
+        if (wanted and all(k in keys for k in wanted.key)) or (not wanted and detect_kind(keys, ids_only=True)):
+            return at
+    return 0
+
+
 def _cell_text(value: object) -> str | None:
-    """An Excel cell as the text a CSV export would hold; native dates become ISO text."""
-    if value is None or value == "":
+    """An Excel cell as the text a CSV export would hold; native dates become ISO text, whole numbers lose `.0`."""
+    if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -254,13 +311,14 @@ def _cell_text(value: object) -> str | None:
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value)
-    return str(value)
+    text = str(value)
+    return text if text.strip() else None
 
 
 def _match_headers(path: Path, header: list[str], kind: str | None) -> tuple[ExportKind, list[str], list[str]]:
     keys = [header_key(h) for h in header]
     if not any(keys):
-        raise UserError(f"{path.name} has no column names on its header row.")
+        raise UserError(f"{path.name} has no column names on its header row. Nothing was loaded.")
     if kind:
         if kind not in KINDS:
             raise UserError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}.")
@@ -281,15 +339,16 @@ def _match_headers(path: Path, header: list[str], kind: str | None) -> tuple[Exp
         if key in known:
             if key in seen:
                 raise UserError(
-                    f"{path.name}: the column {key!r} appears twice on the header row "
+                    f"{path.name}: the column {key} appears twice on the header row "
                     f"(columns {seen[key]} and {position}). Remove one and load it again."
                 )
             seen[key] = position
             names.append(key)
         else:
             names.append(f"_ignored_{position}")
-            if str(raw).strip():
-                ignored.append(str(raw).strip())
+            label = str(raw).strip()
+            if label and label not in ignored:
+                ignored.append(label)
     missing = [c for c in export.required if c not in seen]
     if missing:
         raise UserError(
@@ -303,75 +362,106 @@ def _match_headers(path: Path, header: list[str], kind: str | None) -> tuple[Exp
 
 
 def _stage(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
-    """Copy every row as text into `_stage` with its spreadsheet row number; CSV faults go to `_csv_faults`."""
+    """Copy every row as text into `_stage` with its spreadsheet row number; CSV faults go to `_csv_faults`.
+
+    Rows whose every field is blank are dropped: like a blank line, they are not data rows.
+    """
     if source.table is not None:
         con.register("_xlsx_rows", source.table)
         con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _xlsx_rows")
         con.unregister("_xlsx_rows")
         con.execute("CREATE TEMP TABLE _csv_faults (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_type VARCHAR)")
-        return
-    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in source.names) + "}"
-    con.execute(
-        f"""CREATE TEMP TABLE _read AS SELECT * FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"',
-            auto_detect = false, columns = {columns}, all_varchar = true, max_line_size = {MAX_FIELD_BYTES},
-            store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')""",
-        [str(source.csv_path), source.delimiter],
-    )
-    con.execute(
-        """CREATE TEMP TABLE _csv_faults AS
-           SELECT line, arg_min(column_name, column_idx) AS column_name, arg_min(csv_line, column_idx) AS csv_line,
-                  arg_min(CAST(error_type AS VARCHAR), column_idx) AS error_type
-           FROM _csv_reject_errors GROUP BY line"""
-    )
-    faults = con.execute("SELECT count(*) FROM _csv_faults").fetchone()[0]
-    if faults == 0:
-        con.execute("CREATE TEMP TABLE _stage AS SELECT *, rowid + 2 AS _row FROM _read")
     else:
-        # Good rows keep file order; their spreadsheet rows are the row numbers no fault took.
+        _stage_csv(con, source)
+    blank = " AND ".join(f"coalesce({_trimmed(n)}, '') = ''" for n in source.names)
+    con.execute(f"DELETE FROM _stage WHERE {blank}")
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
+    """Read the CSV with DuckDB; number the rows it read, and those it rejected, as a spreadsheet does.
+
+    DuckDB gives each row it rejects the row number a spreadsheet shows (header = row 1, a quoted value over
+    several lines is one row). No line is empty in the normalised copy, so DuckDB skips none, and the rows it
+    read are, in file order, the row numbers from 2 up that its rejects did not take.
+    """
+    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in source.names) + "}"
+    try:
         con.execute(
-            """CREATE TEMP TABLE _stage AS
-               WITH numbered AS (
-                   SELECT r AS _row, row_number() OVER (ORDER BY r) - 1 AS ord
-                   FROM range(2, (SELECT count(*) FROM _read) + (SELECT count(*) FROM _csv_faults) + 2) t(r)
-                   ANTI JOIN _csv_faults f ON f.line = t.r)
-               SELECT _read.*, numbered._row FROM _read JOIN numbered ON numbered.ord = _read.rowid"""
+            f"""CREATE TEMP TABLE _read AS SELECT * FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"',
+                auto_detect = false, columns = {columns}, all_varchar = true, max_line_size = {MAX_FIELD_BYTES},
+                store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')""",
+            [str(source.csv_path), source.delimiter],
         )
+    except duckdb.Error as exc:
+        detail = str(exc).splitlines()[0]
+        raise UserError(f"{source.path.name} could not be read as a CSV file ({detail}). Nothing was loaded.") from None
+    mark = f"chr({ord(BLANK_MARK)})"
+    con.execute(
+        f"""CREATE TEMP TABLE _csv_faults AS
+            SELECT line, arg_min(column_name, column_idx) AS column_name,
+                   replace(ltrim(arg_min(csv_line, column_idx), chr(10)), {mark}, '') AS csv_line,
+                   arg_min(CAST(error_type AS VARCHAR), column_idx) AS error_type
+            FROM _csv_reject_errors GROUP BY line"""
+    )
+    unmarked = ", ".join(f"replace(\"{n}\", {mark}, '') AS \"{n}\"" for n in source.names)
+    con.execute(
+        f"""CREATE TEMP TABLE _stage AS
+            WITH good AS (
+                SELECT r AS _row, row_number() OVER (ORDER BY r) - 1 AS ord
+                FROM range(2, (SELECT count(*) FROM _read) + (SELECT count(*) FROM _csv_faults) + 2) t(r)
+                ANTI JOIN _csv_faults f ON f.line = t.r)
+            SELECT {unmarked}, good._row FROM _read JOIN good ON good.ord = _read.rowid"""
+    )
     read, staged = con.execute("SELECT (SELECT count(*) FROM _read), (SELECT count(*) FROM _stage)").fetchone()
     if read != staged:
         raise RuntimeError(f"internal check failed for {source.path.name}: {read} rows read but {staged} numbered")
+    # A faulty row with nothing in it (an empty line, spaces, a lone delimiter) is a blank row, not a data row.
+    con.execute(f"""DELETE FROM _csv_faults WHERE regexp_full_match(csv_line, '[\\s"{source.delimiter}]*')""")
 
 
 def _typed_sql(export: ExportKind, names: list[str]) -> str:
-    """SQL turning `_stage` into `_checked`: typed values and, per row, the list of its problems."""
+    """SQL turning `_stage` into `_checked`: typed values and, per row, the list of its problems.
+
+    `cleaned` holds each column's trimmed text under its own name, `parsed` adds the parsed value as
+    `<name>__v`, `judged` the list of problems; the final select gives the typed values their names.
+    """
     present = set(names)
     clean, parsed, typed, problems = [], [], [], []
     for col in export.columns:
         c = col.name
-        clean.append(f"nullif(trim(\"{c}\"), '') AS {c}" if c in present else f"CAST(NULL AS VARCHAR) AS {c}")
+        clean.append(f"nullif({_trimmed(c)}, '') AS {c}" if c in present else f"CAST(NULL AS VARCHAR) AS {c}")
         parsed_expr, typed_expr, col_problems = _column_sql(col)
         parsed.append(f"{parsed_expr} AS {c}__v")
         typed.append(f"{typed_expr} AS {c}")
         problems.extend(col_problems)
     for rule in export.rules:
-        raw = f"{rule.column}"
         problems.append(
             f"CASE WHEN {_over_values(rule.broken, export)} THEN "
-            f"{_problem(rule.column, raw, repr(rule.reason))} END"
+            f"{_problem(rule.column, rule.column, _sql_text(rule.reason))} END"
         )
     return f"""
         CREATE TEMP TABLE _checked AS
         WITH cleaned AS (SELECT _row, {', '.join(clean)} FROM _stage),
-        parsed AS (SELECT *, {', '.join(parsed)} FROM cleaned)
-        SELECT _row, {', '.join(typed)},{' platform AS platform__text,' if 'platform' in present else ''}
-               list_filter([{', '.join(problems)}], lambda p: p IS NOT NULL) AS problems
-        FROM parsed"""
+        parsed AS (SELECT *, {', '.join(parsed)} FROM cleaned),
+        judged AS (SELECT *, list_filter([{', '.join(problems)}], lambda p: p IS NOT NULL) AS problems FROM parsed)
+        SELECT _row, {', '.join(typed)},{' judged.platform AS platform__text,' if 'platform' in present else ''} problems
+        FROM judged"""
+
+
+def _trimmed(column: str) -> str:
+    """SQL for COLUMN without leading and trailing white space, tabs, line breaks and no-break spaces included."""
+    return f"regexp_replace(\"{column}\", '^[\\s\\x{{00A0}}]+|[\\s\\x{{00A0}}]+$', '', 'g')"
+
+
+def _sql_text(text: str) -> str:
+    """TEXT as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _over_values(condition: str, export: ExportKind) -> str:
-    """A row rule written over column names, rewritten over the parsed values."""
-    for col in export.columns:
-        condition = condition.replace(col.name, f"{col.name}__v")
-    return condition
+    """A row rule written over column names, rewritten over the parsed values (whole words only)."""
+    names = "|".join(sorted((re.escape(c.name) for c in export.columns), key=len, reverse=True))
+    return re.sub(rf"\b({names})\b", r"\1__v", condition)
 
 
 def _problem(column: str, raw: str, reason_sql: str) -> str:
@@ -383,18 +473,21 @@ def _column_sql(col: Column) -> tuple[str, str, list[str]]:
     c = col.name
     problems = []
     if col.required:
-        problems.append(f"CASE WHEN {c} IS NULL THEN {_problem(c, c, repr(f'{c} is required but blank'))} END")
+        problems.append(f"CASE WHEN {c} IS NULL THEN {_problem(c, c, _sql_text(f'{c} is required but blank'))} END")
     if col.type == "text":
         return c, f"{c}__v", problems
     if col.type in ("datetime", "date"):
         formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
         parsed = f"try_strptime({c}, {formats})"
         plausible = f"year({c}__v) BETWEEN {EARLIEST_YEAR} AND {LATEST_YEAR}"
+        unreadable = f"{c} is not a date this tool reads (use DD/MM/YYYY or YYYY-MM-DD, with HH:MM if needed)"
+        implausible = (
+            f"{_sql_text(f'{c} has the year ')} || year({c}__v) || "
+            f"{_sql_text(f', which cannot be right (expected {EARLIEST_YEAR} to {LATEST_YEAR}, written with four digits)')}"
+        )
         problems.append(
-            f"CASE WHEN {c} IS NOT NULL AND {c}__v IS NULL THEN "
-            f"{_problem(c, c, repr(f'{c} is not a date this tool reads (use DD/MM/YYYY or YYYY-MM-DD, with HH:MM if needed)'))} "
-            f"WHEN {c}__v IS NOT NULL AND NOT ({plausible}) THEN "
-            f"{_problem(c, c, repr(f'{c} has an implausible year (expected {EARLIEST_YEAR}-{LATEST_YEAR})'))} END"
+            f"CASE WHEN {c} IS NOT NULL AND {c}__v IS NULL THEN {_problem(c, c, _sql_text(unreadable))} "
+            f"WHEN {c}__v IS NOT NULL AND NOT ({plausible}) THEN {_problem(c, c, implausible)} END"
         )
         value = f"CASE WHEN {plausible} THEN {c}__v END"
         return parsed, (f"CAST({value} AS DATE)" if col.type == "date" else value), problems
@@ -403,32 +496,32 @@ def _column_sql(col: Column) -> tuple[str, str, list[str]]:
             f"CASE WHEN {c} IS NULL THEN false WHEN lower({c}) IN {TRUE_WORDS} THEN true "
             f"WHEN lower({c}) IN {FALSE_WORDS} THEN false END"
         )
-        problems.append(
-            f"CASE WHEN {c}__v IS NULL THEN {_problem(c, c, repr(f'{c} is not a yes/no value (use yes, no, y, n, true, false, 1 or 0)'))} END"
-        )
+        reason = f"{c} is not a yes/no value (use yes, no, y, n, true, false, 1 or 0)"
+        problems.append(f"CASE WHEN {c}__v IS NULL THEN {_problem(c, c, _sql_text(reason))} END")
         return parsed, f"{c}__v", problems
     if col.type == "count":
         parsed = f"CASE WHEN regexp_full_match({c}, '[+-]?[0-9]{{1,15}}(\\.0*)?') THEN CAST(CAST({c} AS DOUBLE) AS BIGINT) END"
+        too_small = f"{c} cannot be negative" if col.minimum == 0 else f"{c} must be at least {col.minimum}"
         problems.append(
-            f"CASE WHEN {c} IS NOT NULL AND {c}__v IS NULL THEN {_problem(c, c, repr(f'{c} is not a whole number'))} "
-            f"WHEN {c}__v < {col.minimum} THEN {_problem(c, c, repr(f'{c} must be at least {col.minimum}'))} END"
+            f"CASE WHEN {c} IS NOT NULL AND {c}__v IS NULL THEN {_problem(c, c, _sql_text(f'{c} is not a whole number'))} "
+            f"WHEN {c}__v < {col.minimum} THEN {_problem(c, c, _sql_text(too_small))} END"
         )
         return parsed, f"{c}__v", problems
     if col.type == "vocab":
         lookup = (
             f"(SELECT v.value FROM ref_vocab v WHERE v.domain = '{col.domain}' "
-            f"AND v.key = regexp_replace(lower({c}), '[\\s\\-]+', '_', 'g'))"
+            f"AND v.key = regexp_replace(lower({c}), '[\\s\\x{{00A0}}\\-]+', '_', 'g'))"
         )
         if col.domain == "platform":
-            problems_out = problems
-            return lookup, f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({c}__v, 'Other') END", problems_out
+            # An unrecognised platform is kept as Other (its text goes to platform_raw): never a problem.
+            return lookup, f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({c}__v, 'Other') END", problems
         if col.domain == "submitted_by":
             parsed = f"CASE WHEN {c} IS NULL THEN 'unknown' ELSE {lookup} END"
         else:
             parsed = lookup
+        reason = f"{c} is not a known {col.domain.replace('_', ' ')} (expected {vocab.expected(col.domain)})"
         problems.append(
-            f"CASE WHEN {c} IS NOT NULL AND {c}__v IS NULL THEN "
-            f"{_problem(c, c, repr(f'{c} is not a known {col.domain} (expected {vocab.expected(col.domain)})'))} END"
+            f"CASE WHEN {c} IS NOT NULL AND {c}__v IS NULL THEN {_problem(c, c, _sql_text(reason))} END"
         )
         return parsed, f"{c}__v", problems
     raise ValueError(f"unknown column type {col.type}")
@@ -442,14 +535,13 @@ def _store(
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
     loaded_at = datetime.now().replace(microsecond=0)
     name = source.path.name
-    key_match = " AND ".join(f"t.{k} = s.{k}" for k in export.key)
+    key_match = " AND ".join(f't."{k}" = s."{k}"' for k in export.key)
 
     rows_read = con.execute("SELECT (SELECT count(*) FROM _stage) + (SELECT count(*) FROM _csv_faults)").fetchone()[0]
     if rows_read == 0:
         raise UserError(f"{name} has a header row but no data rows. Nothing was loaded.")
 
-    school = default_school.replace("'", "''")
-    values = [f"coalesce(school, '{school}') AS school" if c.name == "school" else c.name for c in export.columns]
+    values = [f"coalesce(school, {_sql_text(default_school)}) AS school" if c.name == "school" else c.name for c in export.columns]
     if export is KINDS["incidents"]:
         # An unrecognised platform is stored as Other, keeping the export's own text.
         values.append("CASE WHEN platform = 'Other' AND lower(platform__text) <> 'other' THEN platform__text END AS platform_raw")
@@ -461,17 +553,25 @@ def _store(
             QUALIFY row_number() OVER (PARTITION BY {', '.join(export.key)} ORDER BY _row DESC) = 1""",
         [load_id, name, source.sha256, loaded_at],
     )
-    structure = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CSV_STRUCTURE_REASONS.items())
+    structure = " ".join(f"WHEN '{k}' THEN {_sql_text(v)}" for k, v in CSV_STRUCTURE_REASONS.items())
     same_key = " AND ".join(f"a.{k} = c.{k}" for k in export.key)
+    key_value = " || ' / ' || ".join(f"c.{k}" for k in export.key)
+    key_words = " and ".join(export.key)
     con.execute(
         f"""CREATE TEMP TABLE _problems AS
-            SELECT line AS row_number, NULL AS column_name, left(csv_line, {RAW_VALUE_CHARS}) AS raw_value,
-                   CASE error_type {structure} ELSE 'the row could not be read' END AS reason
+            SELECT line AS row_number,
+                   CASE WHEN error_type = 'UNQUOTED VALUE' AND NOT starts_with(column_name, '_')
+                        THEN column_name END AS column_name,
+                   left(csv_line, {RAW_VALUE_CHARS}) AS raw_value,
+                   CASE WHEN error_type = 'UNQUOTED VALUE' AND (length(csv_line) - length(replace(csv_line, '"', ''))) % 2 = 1
+                        THEN {_sql_text(UNCLOSED_QUOTE_REASON)}
+                        ELSE CASE error_type {structure} ELSE 'the row could not be read' END END AS reason
             FROM _csv_faults
             UNION ALL
             SELECT _row, p.column, p.value, p.reason FROM (SELECT _row, unnest(problems) AS p FROM _checked)
             UNION ALL
-            SELECT c._row, ?, NULL, 'duplicate id in file: row ' || a.source_row || ' has the same id and was kept'
+            SELECT c._row, ?, {key_value},
+                   'duplicate id in file: row ' || a.source_row || ' has the same {key_words} and was kept'
             FROM _checked c JOIN _accepted a ON {same_key}
             WHERE len(c.problems) = 0 AND c._row <> a.source_row""",
         [" + ".join(export.key)],
@@ -501,23 +601,31 @@ def _store(
         ignored_columns=source.ignored,
     )
     if dry_run:
+        problems = con.execute(
+            "SELECT row_number, column_name, raw_value, reason FROM _problems ORDER BY row_number, column_name"
+        ).fetchall()
+        result.rejects = [dict(file=name, row=r, column=c, value=v, reason=why) for r, c, v, why in problems]
         return result
     if strict and rejected:
         raise UserError(
             f"{name}: {rejected} of {rows_read} rows would be rejected (commonest: {top[0][0]}), "
             f"so with --strict nothing was loaded. Run `policy-analytics check {source.path}` to see every problem."
         )
+    columns = [d[0] for d in con.execute("SELECT * FROM _accepted LIMIT 0").description]
+    assignments = ", ".join(f'"{c}" = s."{c}"' for c in columns if c not in export.key)
     con.execute("BEGIN TRANSACTION")
     try:
-        if updated:
-            con.execute(
-                f"""MERGE INTO {export.name} t USING _accepted s ON {key_match}
-                    WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"""
-            )
-        else:
-            con.execute(f"INSERT INTO {export.name} BY NAME SELECT * FROM _accepted")
+        # Explicit column lists: MERGE's `INSERT *` and `UPDATE SET *` go by position, and `_accepted`
+        # does not hold the columns in the table's order.
         con.execute(
-            "INSERT INTO rejects SELECT ?, ?, ?, row_number, column_name, raw_value, reason FROM _problems ORDER BY row_number",
+            f"""MERGE INTO {export.name} t USING _accepted s ON {key_match}
+                WHEN MATCHED THEN UPDATE SET {assignments}
+                WHEN NOT MATCHED THEN INSERT ({', '.join(f'"{c}"' for c in columns)})
+                                      VALUES ({', '.join(f's."{c}"' for c in columns)})"""
+        )
+        con.execute(
+            "INSERT INTO rejects SELECT ?, ?, ?, row_number, column_name, raw_value, reason FROM _problems "
+            "ORDER BY row_number, column_name",
             [load_id, export.name, name],
         )
         con.execute(
@@ -532,8 +640,8 @@ def _store(
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("_read", "_stage", "_csv_faults", "_checked", "_problems", "_accepted",
-                  "_csv_reject_errors", "_csv_reject_scans"):
+    for table in ("_read", "_line_probe", "_stage", "_csv_faults", "_checked", "_problems", "_accepted",
+                  "_csv_reject_errors", "_csv_reject_scans", "_csv_line_errors", "_csv_line_scans"):
         try:
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
         except duckdb.Error:
