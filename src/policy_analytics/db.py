@@ -153,20 +153,40 @@ def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, sche
             con.execute(f"DELETE FROM main.{table}")
     _insert_rows(con, f"{schema}.ref_vocab", vocab.vocab_rows())
     _insert_rows(con, f"{schema}.settings_terms", terms)
-    con.execute(
-        f"INSERT INTO {schema}.settings_current VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            settings.policy_version,
-            float(settings.targets.removal_hours),
-            list(settings.significant.severities),
-            settings.significant.police_referral,
-            settings.significant.safeguarding,
-            int(settings.targets.wide_spread_shares),
-            int(settings.targets.wide_spread_platforms),
-        ],
-    )
+    con.execute(f"INSERT INTO {schema}.settings_current VALUES (?, ?, ?, ?, ?, ?, ?)", _settings_row(settings))
     if schema == "main":
         con.execute("COMMIT")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE settings_fingerprint AS SELECT ? AS value", [_fingerprint(settings)])
+
+
+def _settings_row(settings: Settings) -> list[object]:
+    """The one row of `settings_current`: what the views need from the settings."""
+    return [
+        settings.policy_version,
+        float(settings.targets.removal_hours),
+        list(settings.significant.severities),
+        settings.significant.police_referral,
+        settings.significant.safeguarding,
+        int(settings.targets.wide_spread_shares),
+        int(settings.targets.wide_spread_platforms),
+    ]
+
+
+def _fingerprint(settings: Settings) -> str:
+    from policy_analytics.periods import term_windows
+
+    return repr((_settings_row(settings), term_windows(settings)))
+
+
+def use_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Make this connection's views derive their columns from SETTINGS; the warehouse itself is untouched."""
+    try:
+        in_use = con.execute("SELECT value FROM temp.settings_fingerprint").fetchone()
+    except duckdb.CatalogException:
+        in_use = None
+    if in_use is None or in_use[0] != _fingerprint(settings):
+        _write_reference(con, settings, schema="temp")
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:

@@ -76,23 +76,6 @@ def _breakdowns(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return found
 
 
-def _use_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Make the views derive their columns from `settings` (the connection may have been opened with others)."""
-    in_use = run_query(con, "settings_in_use")
-    wanted = {
-        "policy_version": settings.policy_version,
-        "removal_hours": float(settings.targets.removal_hours),
-        "significant_severities": list(settings.significant.severities),
-        "significant_police": settings.significant.police_referral,
-        "significant_safeguarding": settings.significant.safeguarding,
-        "wide_spread_shares": int(settings.targets.wide_spread_shares),
-        "wide_spread_platforms": int(settings.targets.wide_spread_platforms),
-    }
-    terms = [{"label": t[0], "start_date": t[3], "end_date": t[4]} for t in periods.term_windows(settings)]
-    if in_use != [wanted] or run_query(con, "terms_in_use") != sorted(terms, key=lambda t: t["start_date"]):
-        db._write_reference(con, settings, schema="temp")  # this connection only; the warehouse is untouched
-
-
 # --- schools --------------------------------------------------------------------------------------
 
 
@@ -124,7 +107,7 @@ def compute_indicators(
     `school` None covers the organisation; a school is matched ignoring case (UsageError if unknown).
     If `con` was opened with other settings, its views are switched to `settings` first (temp tables only).
     """
-    _use_settings(con, settings)
+    db.use_settings(con, settings)
     school = resolve_school(con, settings, school)
     window = _window(period, school)
     previous = periods.previous(period, settings)

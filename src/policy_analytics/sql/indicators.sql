@@ -164,15 +164,3 @@ SELECT school FROM incident_facts
 UNION SELECT school FROM breach_facts
 UNION SELECT school FROM acknowledgement_facts
 ORDER BY school;
-
-
--- name: settings_in_use
--- The settings the views derive their columns from on this connection.
-SELECT policy_version, removal_hours, significant_severities, significant_police,
-       significant_safeguarding, wide_spread_shares, wide_spread_platforms
-FROM settings_current;
-
-
--- name: terms_in_use
--- The term windows the views' term columns come from on this connection.
-SELECT label, start_date, end_date FROM settings_terms ORDER BY start_date;
