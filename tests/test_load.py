@@ -823,7 +823,7 @@ def test_a_refused_file_does_not_stop_the_others(wh: Loader, capsys: pytest.Capt
     assert wh.cli("load", str(empty), str(good)) == 1
     captured = capsys.readouterr()
     assert "empty.csv is empty" in captured.err
-    assert "good.csv (incidents): 1 rows read, 1 stored (1 new, 0 updated), 0 rejected." in captured.out
+    assert "good.csv (incidents): 1 row read, 1 stored (1 new, 0 updated), 0 rejected." in captured.out
     assert wh.one("SELECT count(*) FROM incidents") == 1
 
 
@@ -857,7 +857,7 @@ def test_kind_overrides_detection(wh: Loader, capsys: pytest.CaptureFixture[str]
     path = wh.write("roster.csv", text)
     assert wh.cli("load", str(path), "--kind", "acknowledgements") == 0
     out = capsys.readouterr().out
-    assert "roster.csv (acknowledgements): 1 rows read, 1 stored" in out
+    assert "roster.csv (acknowledgements): 1 row read, 1 stored" in out
     assert "ignored columns: incident_id, reported_at, platform, category, severity" in out
     assert wh.rows("SELECT staff_ref, staff_group, policy_version FROM acknowledgements") == [("S1", "teaching", "2024-10")]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", help="settings TOML file (default $POLICY_ANALYTICS_CONFIG or the shipped defaults)")
 
 
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--school", metavar="S", help="one school's report (default: the organisation, with a section per school)")
+    parser.add_argument("--out", metavar="DIR", default="reports", help="folder for the report files (default reports)")
+    parser.add_argument("--pdf", action="store_true", help="also print the report to PDF with a system Chromium")
+    _common(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every command and its help text."""
     parser = _Parser(prog="policy-analytics", description="Staff social media policy: load exports, compute review triggers, render governor reports.")
@@ -48,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("rejects", help="list what was rejected, where and why")
     p.add_argument("--file", metavar="NAME", help="only rows from files with this name")
     p.add_argument("--json", action="store_true", help="print a JSON list of {file, row, column, value, reason}")
+    p.add_argument("--csv", metavar="PATH", help="write the list as a CSV file for Excel (formulas neutralised)")
     _common(p)
 
     p = commands.add_parser("indicators", help="compute the indicators and review triggers for a period (default: the current term)")
@@ -59,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the indicators as one JSON object")
     _common(p)
 
+    p = commands.add_parser("report", help="render a governor report: one self-contained HTML page, the executed notebook and, with --pdf, a PDF")
+    kinds = p.add_subparsers(dest="report_kind", required=True, metavar="KIND", parser_class=_Parser)
+    r = kinds.add_parser("termly", help="the termly governor report")
+    r.add_argument("--term", metavar="T", help="the term, as in 2025-26-autumn (default: the current term)")
+    _report_options(r)
+    r = kinds.add_parser("annual", help="the annual policy review report")
+    r.add_argument("--year", metavar="Y", help="the academic year, as in 2025-26 (default: the current year)")
+    _report_options(r)
+
     p = commands.add_parser("demo", help="generate synthetic exports, load them and render both reports")
     p.add_argument("--out", metavar="DIR", default="data/demo", help="where to write the synthetic exports (default data/demo)")
     _common(p)
@@ -68,15 +86,45 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; user mistakes print one or two plain sentences and exit 1 (2 for usage)."""
     args = build_parser().parse_args(argv)
+    # Everything the command creates (the warehouse, its WAL and spill files, reports, rejects CSV, demo
+    # exports) is readable by its owner only: the warehouse holds personal data. Restored on return.
+    previous_umask = os.umask(0o077)
     try:
         settings = load_settings(args.config)
         return COMMANDS[args.command](args, settings)
     except UserError as exc:
         print(f"policy-analytics: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, duckdb.InterruptException):
         print("policy-analytics: stopped; the warehouse is as it was before the file being loaded.", file=sys.stderr)
         return 130
+    except RuntimeError as exc:
+        # Ctrl-C while DuckDB runs a query surfaces as RuntimeError("Query interrupted"), not KeyboardInterrupt.
+        if "interrupted" not in str(exc).lower():
+            raise
+        print("policy-analytics: stopped; the warehouse is as it was before the file being loaded.", file=sys.stderr)
+        return 130
+    except duckdb.Error as exc:
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        print(
+            f"policy-analytics: a database error stopped the command ({_first_line(exc)}). "
+            "The warehouse is unchanged.",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        os.umask(previous_umask)
+
+
+DEBUG_ENV = "POLICY_ANALYTICS_DEBUG"  # =1: let unexpected database errors show their traceback
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error's message, without DuckDB's "X Error: " prefix."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    head, sep, rest = text.partition(" Error: ")
+    return rest if sep and " " not in head.strip() else text
 
 
 def _cmd_load(args: argparse.Namespace, settings) -> int:
@@ -91,6 +139,17 @@ def _cmd_load(args: argparse.Namespace, settings) -> int:
                 print(f"policy-analytics: {exc}", file=sys.stderr)
                 status = 1
                 continue
+            except duckdb.Error as exc:
+                if os.environ.get(DEBUG_ENV) == "1":
+                    raise
+                # The file's transaction was rolled back; files loaded before it stay loaded.
+                print(
+                    f"policy-analytics: {Path(path).name} could not be loaded because of a database error "
+                    f"({_first_line(exc)}). Nothing from it was written: the warehouse is as it was before this file.",
+                    file=sys.stderr,
+                )
+                status = 1
+                continue
             print(format_summary(result))
     finally:
         con.close()
@@ -98,19 +157,31 @@ def _cmd_load(args: argparse.Namespace, settings) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, settings) -> int:
-    con = duckdb.connect()  # an in-memory warehouse: checking writes nothing anywhere
-    from policy_analytics.db import prepare_scratch
-
-    prepare_scratch(con, settings)
+    # Checking writes nothing anywhere: against the warehouse opened read-only when there is one (so rows
+    # already stored count as updated), else against an empty in-memory one.
+    if db.warehouse_path(args.db).exists():
+        con = db.connect(args.db, settings, read_only=True)
+    else:
+        con = duckdb.connect()
+        db.prepare_scratch(con, settings)
     status = 0
-    for path in args.files:
-        try:
-            result = load.load_file(con, path, kind=args.kind, dry_run=True, default_school=settings.default_school)
-        except UserError as exc:
-            print(f"policy-analytics: {exc}", file=sys.stderr)
-            status = 1
-            continue
-        print(format_summary(result))
+    rejects: list[dict[str, object]] = []
+    try:
+        for path in args.files:
+            try:
+                result = load.load_file(con, path, kind=args.kind, dry_run=True, default_school=settings.default_school)
+            except UserError as exc:
+                print(f"policy-analytics: {exc}", file=sys.stderr)
+                status = 1
+                continue
+            if args.json:
+                rejects.extend(result.rejects)
+            else:
+                print(format_summary(result))
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(rejects, indent=2, default=str))
     return status
 
 
@@ -120,11 +191,11 @@ def format_summary(result: load.LoadResult) -> str:
         return f"{result.file} ({result.kind}): {result.message}."
     verb = "would be stored" if result.status == "checked" else "stored"
     lines = [
-        f"{result.file} ({result.kind}): {result.rows_read} rows read, {result.rows_stored} {verb} "
+        f"{result.file} ({result.kind}): {_rows(result.rows_read)} read, {result.rows_stored} {verb} "
         f"({result.rows_new} new, {result.rows_updated} updated), {result.rows_rejected} rejected."
     ]
     for reason, count in result.top_reasons:
-        lines.append(f"  rejected {count} row{'s' if count != 1 else ''}: {reason}")
+        lines.append(f"  rejected {_rows(count)}: {reason}")
     if result.rows_rejected:
         lines.append(f"  see every rejected row with: policy-analytics rejects --file {result.file}")
     if result.ignored_columns:
@@ -132,12 +203,22 @@ def format_summary(result: load.LoadResult) -> str:
     return "\n".join(lines)
 
 
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def _cmd_rejects(args: argparse.Namespace, settings) -> int:
     con = db.connect(args.db, settings, read_only=True)
-    rows = db.list_rejects(con, args.file)
-    con.close()
+    try:
+        rows = db.list_rejects(con, args.file)
+    finally:
+        con.close()
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
+        return 0
+    if args.csv:
+        _write_excel_csv(Path(args.csv), ["file", "row", "column", "value", "reason"], [list(r.values()) for r in rows])
+        print(f"{_rows(len(rows))} written to {args.csv}")
         return 0
     if not rows:
         print("No rows have been rejected." if not args.file else f"No rows from {args.file} have been rejected.")
@@ -146,6 +227,30 @@ def _cmd_rejects(args: argparse.Namespace, settings) -> int:
         value = "" if r["value"] is None else f" {r['value']!r}:"
         print(f"{r['file']} row {r['row']}, column {r['column'] or '-'}:{value} {r['reason']}")
     return 0
+
+
+# A cell Excel or LibreOffice would read as a formula (or DDE) starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(value: object) -> object:
+    """VALUE for a CSV cell that Excel will show as text: a leading `'` stops formula injection."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _write_excel_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    """A CSV Excel opens as UTF-8 (with a BOM), every text cell made formula-safe."""
+    import csv
+
+    try:
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows([excel_safe(v) for v in row] for row in rows)
+    except OSError as exc:
+        raise UserError(f"{path} could not be written ({exc.strerror or exc}).") from None
 
 
 def _cmd_indicators(args: argparse.Namespace, settings) -> int:
@@ -184,7 +289,55 @@ def _cmd_demo(args: argparse.Namespace, settings) -> int:
     finally:
         con.close()
     print(f"Warehouse: {db.warehouse_path(args.db)}")
+    from policy_analytics import reports
+
+    con = db.connect(args.db, settings, read_only=True)
+    try:
+        term, year = _demo_periods(con, settings)
+    finally:
+        con.close()
+    for kind, period in (("termly", term), ("annual", year)):
+        if period is None:
+            continue
+        if sys.stderr.isatty():
+            print(f"Rendering the {kind} report for {period.title}...", file=sys.stderr)
+        _print_report_files(reports.render_report(kind, period.label, None, args.db, args.config, "reports"))
     return 0
+
+
+def _cmd_report(args: argparse.Namespace, settings) -> int:
+    from policy_analytics import periods, reports
+
+    kind = args.report_kind
+    if kind == "termly":
+        period = periods.resolve(settings, term=args.term, default="term")
+    else:
+        period = periods.resolve(settings, year=args.year, default="year")
+    if sys.stderr.isatty():
+        print(f"Rendering the {kind} report for {period.title}...", file=sys.stderr)
+    files = reports.render_report(kind, period.label, args.school, args.db, args.config, args.out, pdf=args.pdf)
+    _print_report_files(files)
+    return 0
+
+
+def _print_report_files(files) -> None:
+    print(f"Report: {files.html}")
+    if files.pdf:
+        print(f"PDF: {files.pdf}")
+    print(f"Executed notebook: {files.ipynb}")
+
+
+def _demo_periods(con: duckdb.DuckDBPyConnection, settings):
+    """The demo's reports: the latest term that ended by the last day of the demo data, and that day's academic year."""
+    from policy_analytics import periods
+
+    last = con.execute("SELECT max(CAST(reported_at AS DATE)) FROM incident_facts").fetchone()[0]
+    if last is None:
+        return None, None
+    term = periods.current_term(last, settings)
+    if term.end > last:
+        term = periods.previous(term, settings)
+    return term, periods.current_year(last)
 
 
 def _progress_on_terminal(con: duckdb.DuckDBPyConnection) -> None:
@@ -198,5 +351,6 @@ COMMANDS = {
     "check": _cmd_check,
     "rejects": _cmd_rejects,
     "indicators": _cmd_indicators,
+    "report": _cmd_report,
     "demo": _cmd_demo,
 }
