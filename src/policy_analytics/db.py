@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -55,24 +56,72 @@ def connect(
             raise UserError(
                 f"The file {target} is not a policy-analytics warehouse (it is not a DuckDB database at all)."
             ) from None
-        raise UserError(f"The warehouse {target} could not be opened: {exc}") from None
+        raise UserError(f"The warehouse {target} could not be opened ({_first_line(exc)}). {DAMAGED}") from None
     except duckdb.Error as exc:
+        if "corrupt" in str(exc).lower():
+            raise UserError(f"The warehouse {target} is damaged ({_first_line(exc)}). {RESTORE[0].upper() + RESTORE[1:]}") from None
         raise UserError(f"The file {target} is not a policy-analytics warehouse ({exc}).") from None
     try:
         if creating:
             os.chmod(target, stat.S_IRUSR | stat.S_IWUSR)  # personal data: readable by its owner only
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         if not read_only:
+            _remove_stale_spill(target)
             con.execute(f"SET temp_directory = '{target.with_suffix('.tmp')}'")
             _ensure_schema(con, target)
             _write_reference(con, settings, schema="main")
         else:
             _check_version(con, target, writing=False)
         _write_reference(con, settings, schema="temp")
+    except duckdb.Error as exc:
+        con.close()
+        raise UserError(f"The warehouse {target} could not be read ({_first_line(exc)}). {DAMAGED}") from None
     except BaseException:
         con.close()  # a refused file must not stay open (and locked) behind the message
         raise
     return con
+
+
+RESTORE = "restore it from a backup or load the exports again into a new warehouse (--db NEW_FILE)."
+DAMAGED = f"If it is damaged, {RESTORE}"
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a DuckDB error, without its "IO Error: " style prefix."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    head, sep, rest = text.partition(" Error: ")
+    return rest if sep and " " not in head.strip() else text
+
+
+def process_gone(pid: int) -> bool:
+    """Whether no process has the id PID any more (POSIX only; elsewhere, and for this process, False)."""
+    if os.name != "posix" or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists (another user's) or cannot be asked about: leave it alone
+    return False
+
+
+def _remove_stale_spill(target: Path) -> None:
+    """Remove DuckDB's spill files (staged export rows) left beside the warehouse by a process that was killed.
+
+    DuckDB names them `duckdb_temp_<pid>_...`; only files of processes that no longer exist are removed.
+    """
+    for folder in (target.with_suffix(".tmp"), Path(f"{target}.tmp")):
+        if not folder.is_dir():
+            continue
+        for spill in folder.glob("duckdb_temp_*"):
+            pid = spill.name.split("_")[2]
+            if pid.isdigit() and process_gone(int(pid)):
+                spill.unlink(missing_ok=True)
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -83,12 +132,20 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     if not has_meta:
         return None
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else None
+    if row is None:
+        return None
+    try:
+        return int(row[0])
+    except ValueError:
+        raise UserError(f"the schema version recorded in it, {row[0]!r}, is not a number") from None
 
 
 def _check_version(con: duckdb.DuckDBPyConnection, target: Path, *, writing: bool) -> int | None:
     """The warehouse's schema version, refusing a file this release would misread."""
-    version = schema_version(con)
+    try:
+        version = schema_version(con)
+    except UserError as exc:
+        raise UserError(f"The file {target} is not a warehouse this release can read ({exc}).") from None
     has_tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'").fetchone()[0]
     if version is None and has_tables:
         raise UserError(f"The file {target} is a DuckDB database but not a policy-analytics warehouse.")
@@ -99,16 +156,21 @@ def _check_version(con: duckdb.DuckDBPyConnection, target: Path, *, writing: boo
         )
     if version is not None and version < SCHEMA_VERSION:
         if not all(step in MIGRATIONS for step in range(version, SCHEMA_VERSION)):
-            raise UserError(f"The warehouse {target} uses schema {version}, which this release cannot upgrade.")
+            raise UserError(
+                f"The warehouse {target} uses schema {version}, which this release cannot upgrade. "
+                "Load the exports again into a new warehouse (--db NEW_FILE)."
+            )
         if not writing:
             raise UserError(
                 f"The warehouse {target} uses an older schema ({version}). "
-                "Run `policy-analytics load` once to upgrade it."
+                "Load any export once with `policy-analytics load FILE` to upgrade it."
             )
     return version
 
 
-# Migrations from version N to N+1, run in order inside one transaction. Empty until a release changes the schema.
+# Migrations from version N to N+1 (SQL), run in order inside one transaction when a warehouse is opened for
+# writing; a failure leaves it as it was. Empty until a release changes the schema (tests/test_reliability.py
+# runs the path with a made-up version 2).
 MIGRATIONS: dict[int, str] = {}
 
 
@@ -122,13 +184,22 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, target: Path) -> None:
             con.execute("INSERT INTO meta VALUES ('created_at', CAST(current_localtimestamp() AS VARCHAR))")
         else:
             for step in range(version, SCHEMA_VERSION):
-                con.execute(MIGRATIONS[step])
+                try:
+                    con.execute(MIGRATIONS[step])
+                except duckdb.Error as exc:
+                    raise UserError(
+                        f"The warehouse {target} could not be upgraded from schema {step} to {step + 1} "
+                        f"({str(exc).splitlines()[0]}). It is unchanged."
+                    ) from None
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
         con.execute(sql_text("views.sql"))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    if version is not None and version < SCHEMA_VERSION:
+        print(f"policy-analytics: upgraded the warehouse {target} from schema {version} to {SCHEMA_VERSION}.",
+              file=sys.stderr)
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, schema: str) -> None:

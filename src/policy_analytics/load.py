@@ -6,7 +6,9 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from policy_analytics import vocab
+from policy_analytics.db import process_gone
 from policy_analytics.errors import UserError
 from policy_analytics.exports import KINDS, Column, ExportKind, detect_kind, header_key
 
@@ -58,6 +61,7 @@ ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected workbooks
 BLANK_MARK = "\x1f"  # written on each empty line of a CSV before DuckDB reads it (a control character no export holds)
 _EMPTY_LINE = re.compile(r"\n(?=\n)")
+SCRATCH_PREFIX = "policy-analytics-"  # + pid: the temporary folder holding a CSV's normalised copy
 HEADER_SEARCH_ROWS = 20  # XLSX: how many non-empty rows at the top may precede the header (titles, notes)
 
 
@@ -160,11 +164,26 @@ def _prepared(path: Path, kind: str | None) -> Iterator[_Source]:
         if _is_xlsx(path):
             yield _prepare_xlsx(path, sha256, kind)
             return
+        if not zipfile.is_zipfile(path):
+            raise UserError(
+                f"{path.name} is damaged or incomplete: it begins like an XLSX workbook (a zip file) but cannot be "
+                "opened. Save or download it again. Nothing was loaded."
+            )
         raise UserError(f"{path.name} is a zip archive, not a CSV or XLSX export. Nothing was loaded.")
     _refuse_binary(path, head)
-    with tempfile.TemporaryDirectory(prefix="policy-analytics-") as scratch:
+    _remove_stale_scratch()
+    # The folder is named after this process, so a later load can tell it is stale if this one is killed.
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         csv_path = _normalised_copy(path, Path(scratch) / "export.csv")
         yield _prepare_csv(path, csv_path, sha256, kind)
+
+
+def _remove_stale_scratch() -> None:
+    """Remove the normalised copies (personal data) left in the temporary folder by loads that were killed."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and process_gone(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _sha256(path: Path) -> str:
@@ -198,6 +217,11 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         )
     if b"\x00" in head:
         raise UserError(f"{path.name} is not a text file (it holds binary data), so it is not a CSV export.")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith((b"<!doctype html", b"<html")):
+        raise UserError(
+            f"{path.name} is a web page (HTML), not a CSV export: perhaps an error or sign-in page was saved "
+            "instead of the export. Download the export again."
+        )
 
 
 def _looks_like_utf16(sample: bytes) -> bool:
@@ -254,6 +278,11 @@ def _prepare_csv(path: Path, csv_path: Path, sha256: str, kind: str | None) -> _
     if not first_line.strip():
         raise UserError(f"{path.name} has no header row on row 1 (the first line is blank). Nothing was loaded.")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    if "\t" in first_line and delimiter not in first_line:
+        raise UserError(
+            f"{path.name} is separated by tabs (\"Text (Tab delimited)\"), not commas or semicolons. "
+            "Save it as \"CSV UTF-8\" or XLSX."
+        )
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
     export, names, ignored = _match_headers(path, header, kind)
     return _Source(path, sha256, export, names, ignored, csv_path=csv_path, delimiter=delimiter)
@@ -396,11 +425,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
         detail = str(exc).splitlines()[0]
         raise UserError(f"{source.path.name} could not be read as a CSV file ({detail}). Nothing was loaded.") from None
     mark = f"chr({ord(BLANK_MARK)})"
+    # A fault of the whole line (one over the size limit) has no column_idx, and arg_min skips NULL keys: -1.
     con.execute(
         f"""CREATE TEMP TABLE _csv_faults AS
-            SELECT line, arg_min(column_name, column_idx) AS column_name,
-                   replace(ltrim(arg_min(csv_line, column_idx), chr(10)), {mark}, '') AS csv_line,
-                   arg_min(CAST(error_type AS VARCHAR), column_idx) AS error_type
+            SELECT line, arg_min(column_name, coalesce(column_idx, -1)) AS column_name,
+                   replace(ltrim(arg_min(csv_line, coalesce(column_idx, -1)), chr(10)), {mark}, '') AS csv_line,
+                   arg_min(CAST(error_type AS VARCHAR), coalesce(column_idx, -1)) AS error_type
             FROM _csv_reject_errors GROUP BY line"""
     )
     unmarked = ", ".join(f"replace(\"{n}\", {mark}, '') AS \"{n}\"" for n in source.names)
