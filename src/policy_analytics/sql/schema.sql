@@ -6,7 +6,7 @@ CREATE TABLE meta (
     value VARCHAR NOT NULL
 );
 
--- One row per file given to `policy-analytics load`, whether stored, unchanged or refused.
+-- One row per file loaded (a refused file, or one identical to a file already loaded, writes nothing).
 CREATE TABLE loads (
     load_id         INTEGER PRIMARY KEY,
     kind            VARCHAR NOT NULL,        -- incidents | breaches | acknowledgements
