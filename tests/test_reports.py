@@ -22,8 +22,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from policy_analytics import cli, db, load, reports
-from policy_analytics import report_tables as rt
+from policy_analytics import cli, db, formats, load, report_tables, reports, suppression
 from policy_analytics.settings import load_settings
 
 TERM = "2025-26-autumn"
@@ -328,7 +327,7 @@ def test_file_layout(termly, annual, env):
 
 def expected_headline(ind: dict, prev: dict) -> dict[str, list[str]]:
     """The headline rows the report must show, from the JSON of `indicators --json`."""
-    f = rt
+    f = formats
     return {
         "Incidents": [str(ind["incidents"]["total"]), str(ind["incidents"]["previous_total"])],
         "Significant incidents": [f.fmt_count(ind["incidents"]["significant"]), f.fmt_count(prev["incidents"]["significant"])],
@@ -337,8 +336,8 @@ def expected_headline(ind: dict, prev: dict) -> dict[str, list[str]]:
         "Still visible": [str(ind["response"]["still_visible"]), str(prev["response"]["still_visible"])],
         "Widely spread": [str(ind["recirculation"]["wide_spread"]), str(prev["recirculation"]["wide_spread"])],
         "Acknowledgement coverage (%)": [f.fmt_pct(ind["acknowledgements"]["coverage_pct"]), f.fmt_pct(prev["acknowledgements"]["coverage_pct"])],
-        "Breach investigations opened": [f.suppress_value(ind["breaches"]["opened"], 3), f.suppress_value(prev["breaches"]["opened"], 3)],
-        "Breach investigations closed": [f.suppress_value(ind["breaches"]["closed"], 3), f.suppress_value(prev["breaches"]["closed"], 3)],
+        "Breach investigations opened": [suppression.suppress_value(ind["breaches"]["opened"], 3), suppression.suppress_value(prev["breaches"]["opened"], 3)],
+        "Breach investigations closed": [suppression.suppress_value(ind["breaches"]["closed"], 3), suppression.suppress_value(prev["breaches"]["closed"], 3)],
         "Next review due": [f.fmt_date(ind["review"]["next_due"]), "–"],
     }
 
@@ -361,7 +360,7 @@ def test_termly_trigger_table_equals_indicators_json(termly, env):
     rows = termly.rows("triggers")
     assert len(rows) == len(ind["triggers"])
     for trigger in ind["triggers"]:
-        row = rows[rt.label("trigger", trigger["id"])]
+        row = rows[formats.label("trigger", trigger["id"])]
         assert row == [("▲ Review" if trigger["fired"] else "✔ OK"), trigger["reason"]]
     verdict = "a review of the policy is recommended" if ind["review_recommended"] else "no review trigger fired"
     assert verdict in termly.text
@@ -374,7 +373,7 @@ def test_termly_charts_and_tables_equal_indicators_json(termly, env):
                            "chart-school"}
     category = charts["chart-category"][0]
     assert dict(zip(category["customdata"], category["x"])) == {
-        rt.label("category", k): v for k, v in ind["incidents"]["by_category"].items()}
+        formats.label("category", k): v for k, v in ind["incidents"]["by_category"].items()}
     platform = charts["chart-platform"][0]
     assert dict(zip(platform["customdata"], platform["x"])) == ind["incidents"]["by_platform"]
     month = charts["chart-month"][0]
@@ -385,19 +384,29 @@ def test_termly_charts_and_tables_equal_indicators_json(termly, env):
     response = {t["name"]: t for t in charts["chart-response"]}["Report to removal"]
     assert sum(response["x"][:-1]) == ind["response"]["removed"]
     assert response["x"][-1] == ind["response"]["still_visible"]
-    coverage = charts["chart-coverage"][0]
+    # coverage by staff group: leadership (1 in post) and governors (2) are below suppress_below, so they are
+    # not drawn and show <3 with their figures withheld; so that All staff minus the groups shown does not give
+    # them away, the next-smallest group (support, 5) is withheld too: 8 staff, 6 of whom have read it
     groups = ind["acknowledgements"]["by_group"]
-    assert dict(zip(coverage["y"], coverage["x"])) == {rt.label("staff_group", g): v["coverage_pct"] for g, v in groups.items()}
+    assert {g: (v["active_staff"], v["acknowledged"]) for g, v in groups.items()} == {
+        "teaching": (6, 5), "support": (5, 4), "leadership": (1, 1), "governor": (2, 1)}
+    coverage = charts["chart-coverage"][0]
+    assert dict(zip(coverage["y"], coverage["x"])) == {"Teaching staff": groups["teaching"]["coverage_pct"]}
+    assert "Not drawn, to protect colleagues in small groups: Support staff, Leadership and Governors" in termly.text
     # the section tables
     rows = termly.rows("response")
     assert rows["Removal needed"][0] == str(ind["response"]["removal_needed"])
-    assert rows["Hours visible (longest)"][0] == rt.fmt_hours(ind["visibility"]["max_hours"])
+    assert rows["Hours visible (longest)"][0] == formats.fmt_hours(ind["visibility"]["max_hours"])
     rows = termly.rows("recirculation")
-    assert rows["Shares"][0] == rt.fmt_number(ind["recirculation"]["total_shares"])
+    assert rows["Shares"][0] == formats.fmt_number(ind["recirculation"]["total_shares"])
     assert rows["On several platforms"][0] == str(ind["recirculation"]["multi_platform"])
     rows = termly.rows("acknowledgements")
     assert rows["All staff"][:3] == [str(ind["acknowledgements"]["active_staff"]), str(ind["acknowledgements"]["acknowledged"]),
-                                     rt.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
+                                     formats.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
+    assert rows["Teaching staff"][:3] == [str(groups["teaching"]["active_staff"]), str(groups["teaching"]["acknowledged"]),
+                                          formats.fmt_pct(groups["teaching"]["coverage_pct"])]
+    assert rows["Support staff"] == ["[c]", "[c]", "[c]", "[c]"]
+    assert rows["Leadership"] == rows["Governors"] == ["<3", "[c]", "[c]", "[c]"]
     rows = termly.rows("data-freshness")
     for kind, label in (("incidents", "Incidents"), ("breaches", "Breach investigations")):
         assert rows[label][:2] == [str(ind["data"][kind]["stored"]), str(ind["data"][kind]["rejected"])]
@@ -410,14 +419,14 @@ def test_per_school_section_equals_indicators_json(termly, env):
     for school in SCHOOLS:
         ind = indicators_json("--term", TERM, "--school", school, *env["cli"])
         assert rows[school][:4] == [str(ind["incidents"]["total"]), str(ind["incidents"]["significant"]),
-                                    rt.fmt_pct(ind["response"]["within_target_pct"]),
-                                    rt.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
+                                    formats.fmt_pct(ind["response"]["within_target_pct"]),
+                                    formats.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
         opened[school] = ind["breaches"]["opened"]
         assert rows[school][5] == ("▲ Review" if ind["review_recommended"] else "✔ OK")
         matrix = termly.rows("school-triggers")[school]
         assert matrix == [("▲ Review" if t["fired"] else "✔ OK") for t in ind["triggers"]]
         for trigger in ind["triggers"]:
-            if trigger["fired"] and trigger["id"] not in rt.ORGANISATION_WIDE_TRIGGERS:
+            if trigger["fired"] and trigger["id"] not in report_tables.ORGANISATION_WIDE_TRIGGERS:
                 assert trigger["reason"] in termly.text
     # breaches opened by school: Alder 4, Birch 1 -> Birch <3, and Alder withheld so Birch cannot be worked out
     assert opened == {"Alder School": 4, "Birch School": 1}
@@ -432,6 +441,12 @@ def test_school_report_equals_indicators_json_for_that_school(school_report, env
     for measure, values in expected_headline(ind, prev).items():
         assert rows[measure][:2] == values, measure
     assert "Birch School" in school_report.text
+    # Birch has 2 teaching and 2 support staff: both groups are small, and hold 4 staff, 3 of whom have read it
+    assert {g: v["active_staff"] for g, v in ind["acknowledgements"]["by_group"].items()} == {"teaching": 2, "support": 2}
+    rows = school_report.rows("acknowledgements")
+    assert rows["Teaching staff"] == rows["Support staff"] == ["<3", "[c]", "[c]", "[c]"]
+    assert rows["All staff"][:3] == ["4", "3", "75%"]
+    assert "chart-coverage" not in school_report.charts()
     assert school_report.soup.find(id="schools") is None  # the per-school section is the organisation's only
 
 
@@ -446,8 +461,8 @@ def test_annual_report_equals_indicators_json(annual, env):
         ind = indicators_json("--term", f"{YEAR}-{name}", *env["cli"])
         row = terms[name.capitalize()]
         assert row[:5] == [str(ind["incidents"]["total"]), str(ind["incidents"]["significant"]),
-                           rt.fmt_pct(ind["response"]["within_target_pct"]), str(ind["recirculation"]["wide_spread"]),
-                           rt.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
+                           formats.fmt_pct(ind["response"]["within_target_pct"]), str(ind["recirculation"]["wide_spread"]),
+                           formats.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
     assert terms[f"Year {YEAR}"][0] == str(year["incidents"]["total"])
     assert terms["Year before (2024-25)"][0] == str(before["incidents"]["total"])
     chart = {t["name"]: t for t in annual.charts()["chart-terms"]}
@@ -472,9 +487,10 @@ def test_breach_outcome_count_of_one_is_shown_as_less_than_three(termly, env):
     assert ind["breaches"]["by_outcome"] == {"no_case_to_answer": 4, "informal_advice": 3, "written_warning": 1}
     rows = termly.rows("breach-outcomes")
     assert rows["Written warning"] == ["<3"]
-    # 1 could be worked out as 8 - 4 - 3: the next smallest cell is withheld as well
+    # 1 could be worked out as 8 - 4 - 3; withholding 3 too is not enough, since a reader knows a withheld
+    # [c] is 3 or more (1 + [c] = 4 gives [c] = 3, so 1): the 4 is withheld as well
     assert rows["Informal advice"] == ["[c]"]
-    assert rows["No case to answer"] == ["4"]
+    assert rows["No case to answer"] == ["[c]"]
     assert rows["Total"] == ["8"]
     # opened by rule: five cases over four rules, each 1 or 2; 5 = 1+1+1+2 in four ways, so none is recoverable
     rules = termly.rows("breach-rules")
@@ -521,7 +537,7 @@ def test_html_is_self_contained_with_code_hidden(all_reports):
         assert html.count("* plotly.js v") == 1
         assert html.count("Plotly.newPlot(") == len(report.charts())
         # no code, prompts or kernel messages
-        assert "report_data.gather" not in html and "rt.show(" not in html
+        assert "report_data.gather" not in html and "rs.show(" not in html
         assert "jp-InputArea-editor" not in html and "In&nbsp;[" not in html
         assert "Traceback" not in report.text
         assert 'name="viewport"' in html and "@media print" in html and "size: A4" in html

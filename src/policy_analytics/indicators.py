@@ -8,10 +8,12 @@ named queries in `sql/indicators.sql`; this module only runs them and words the 
 from __future__ import annotations
 
 import calendar
+import contextvars
 import functools
 import json
 import math
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -49,13 +51,59 @@ def queries() -> dict[str, str]:
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
 
 
+# Rows already fetched, by (query, parameters): set while compute_indicators_by_school runs.
+_FETCHED: contextvars.ContextVar[dict[tuple, list[dict[str, Any]]] | None] = contextvars.ContextVar(
+    "indicator_rows_fetched", default=None
+)
+
+
+def _used(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters the named query uses, from PARAMS."""
+    return {p: params[p] for p in sorted(set(_PARAMETER.findall(queries()[name])))}
+
+
 def run_query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
     """Run the named query with the parameters it uses; rows as dicts."""
-    sql = queries()[name]
-    used = {p: params[p] for p in sorted(set(_PARAMETER.findall(sql)))}
-    cursor = con.execute(sql, used)
+    used = _used(name, params)
+    fetched, key = _FETCHED.get(), (name, tuple(used.items()))
+    if fetched is not None and key in fetched:
+        return fetched[key]
+    cursor = con.execute(queries()[name], used)
     columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    if fetched is not None:
+        fetched[key] = rows
+    return rows
+
+
+_FINAL_ORDER_BY = re.compile(r"\bORDER BY\s+([^()]*?)\s*$", re.IGNORECASE)
+_SCHOOL_IS_NULL = re.compile(r"\$school\s+IS\s+NULL", re.IGNORECASE)
+
+
+def _fetch_for_schools(
+    con: duckdb.DuckDBPyConnection, fetched: dict, name: str, schools: list[str], window: dict[str, Any]
+) -> None:
+    """Run the named query once for every school, filing each school's rows where run_query will look.
+
+    The query runs as written, laterally joined to the list of schools: `$school` becomes each name in
+    turn (never NULL, so `$school IS NULL` is false), and its final ORDER BY orders the rows within a school.
+    """
+    sql = queries()[name].rstrip().rstrip(";")
+    order = _FINAL_ORDER_BY.search(sql)
+    body = sql[: order.start()] if order else sql
+    body = _SCHOOL_IS_NULL.sub("false", body).replace("$school", "_schools.school")
+    used = {p: window[p] for p in sorted(set(_PARAMETER.findall(body)))}
+    cursor = con.execute(
+        f"SELECT _schools.school AS _school_, _q.* FROM (SELECT unnest($school_list) AS school) _schools, "
+        f"LATERAL ({body}) _q ORDER BY _schools.school{', ' + order.group(1) if order else ''}",
+        {**used, "school_list": schools},
+    )
+    columns = [c[0] for c in cursor.description][1:]
+    rows: dict[str, list[dict[str, Any]]] = {school: [] for school in schools}
+    for row in cursor.fetchall():
+        rows[row[0]].append(dict(zip(columns, row[1:])))
+    for school, found in rows.items():
+        fetched[(name, tuple(_used(name, {**window, "school": school}).items()))] = found
 
 
 def _window(period: Period, school: str | None) -> dict[str, Any]:
@@ -107,8 +155,9 @@ def compute_indicators(
     `school` None covers the organisation; a school is matched ignoring case (UsageError if unknown).
     If `con` was opened with other settings, its views are switched to `settings` first (temp tables only).
     """
-    db.use_settings(con, settings)
-    school = resolve_school(con, settings, school)
+    if _FETCHED.get() is None:  # within compute_indicators_by_school both are done once, for every school
+        db.use_settings(con, settings)
+        school = resolve_school(con, settings, school)
     window = _window(period, school)
     previous = periods.previous(period, settings)
     found = run_query(con, "incidents", **window)[0]
@@ -148,12 +197,47 @@ def compute_indicators(
         "review": review_status(settings, period),
     }
     events = register.events_between(
-        register.load_review_events(settings.review_events_file), settings.last_reviewed, period.end
+        _review_events(settings), settings.last_reviewed, period.end
     )
     result["triggers"] = triggers(result, settings, period, previous, events)
     result["review_recommended"] = any(t["fired"] for t in result["triggers"])
     result["data"] = data_status(con)
     return result
+
+
+def _review_events(settings: Settings) -> list[register.ReviewEvent]:
+    """The review-events register, read once for all the schools within compute_indicators_by_school."""
+    fetched, key = _FETCHED.get(), ("review events", str(settings.review_events_file))
+    if fetched is None:
+        return register.load_review_events(settings.review_events_file)
+    if key not in fetched:
+        fetched[key] = register.load_review_events(settings.review_events_file)
+    return fetched[key]
+
+
+def compute_indicators_by_school(
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: Period, schools: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """`compute_indicators(con, settings, period, school)` for each of SCHOOLS: {school as stored: its indicators}.
+
+    The same dicts, but each query runs once for all the schools rather than once per school, so an
+    organisation report for a trust of hundreds of schools costs a few queries, not thousands.
+    """
+    db.use_settings(con, settings)
+    fetched: dict[tuple, list[dict[str, Any]]] = {}
+    token = _FETCHED.set(fetched)
+    try:
+        known: dict[str, str] = {}  # as resolve_school matches, without searching every name for each school
+        for name in sorted(set(school_names(con)) | set(settings.schools)):
+            known.setdefault(name.casefold(), name)
+        names = [known.get(school.strip().casefold()) or resolve_school(con, settings, school) for school in schools]
+        if names:
+            for name in ("incidents", "incident_counts", "breaches", "breach_counts", "acknowledgements"):
+                _fetch_for_schools(con, fetched, name, names, _window(period, None))
+            _fetch_for_schools(con, fetched, "incident_total", names, _window(periods.previous(period, settings), None))
+        return {school: compute_indicators(con, settings, period, school) for school in names}
+    finally:
+        _FETCHED.reset(token)
 
 
 def indicators_by_term(

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -99,6 +100,7 @@ class _Source:
     csv_path: Path | None = None
     delimiter: str = ","
     table: pa.Table | None = None  # XLSX rows as text, with `_row`
+    marked: bool = True  # the CSV may hold BLANK_MARK (a normalised copy); False when copied byte for byte
 
 
 def load_file(
@@ -155,7 +157,7 @@ def _prepared(path: Path, kind: str | None) -> Iterator[_Source]:
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
-        sha256 = _sha256(path)
+        sha256, utf8, as_read = _scan(path)
     except OSError as exc:
         raise UserError(f"{path.name} could not be opened ({exc.strerror or exc}). Nothing was loaded.") from None
     if not head:
@@ -174,8 +176,13 @@ def _prepared(path: Path, kind: str | None) -> Iterator[_Source]:
     _remove_stale_scratch()
     # The folder is named after this process, so a later load can tell it is stale if this one is killed.
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
-        csv_path = _normalised_copy(path, Path(scratch) / "export.csv")
-        yield _prepare_csv(path, csv_path, sha256, kind)
+        target = Path(scratch) / "export.csv"
+        if as_read:  # the normalised copy would be these very bytes: copied as they are, without decoding them
+            source = _prepare_csv(path, Path(shutil.copyfile(path, target)), sha256, kind)
+            source.marked = False
+        else:
+            source = _prepare_csv(path, _normalised_copy(path, target, utf8=utf8), sha256, kind)
+        yield source
 
 
 def _remove_stale_scratch() -> None:
@@ -184,6 +191,43 @@ def _remove_stale_scratch() -> None:
         pid = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
         if pid.isdigit() and process_gone(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _scan(path: Path) -> tuple[str, bool, bool]:
+    """One read of the file: (SHA-256, whether it is UTF-8, whether DuckDB can read it as it stands).
+
+    It can when `_normalised_copy` would write the same bytes: UTF-8 without a byte-order mark, and no
+    carriage return, empty line or BLANK_MARK anywhere. The hash is computed in a second thread while
+    this one checks the text (hashlib works without the GIL), so it costs about one read of the file.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_sha256, path)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf8 = as_read = True
+        previous = b""
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 22):
+                if as_read and (
+                    (not previous and chunk.startswith(codecs.BOM_UTF8))
+                    or b"\r" in chunk
+                    or b"\n\n" in chunk
+                    or BLANK_MARK.encode() in chunk
+                    or (previous.endswith(b"\n") and chunk.startswith(b"\n"))
+                ):
+                    as_read = False
+                # An ASCII chunk is UTF-8 as it stands, unless a character was cut at the end of the last one.
+                if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = as_read = False
+                previous = chunk
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = as_read = False
+        return digest.result(), utf8, as_read
 
 
 def _sha256(path: Path) -> str:
@@ -245,7 +289,7 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _normalised_copy(path: Path, target: Path) -> Path:
+def _normalised_copy(path: Path, target: Path, *, utf8: bool | None = None) -> Path:
     """The CSV as DuckDB reads it: UTF-8 without a BOM, every line ending (CRLF, CR or LF, even mixed) as LF,
     and every empty line holding BLANK_MARK.
 
@@ -254,7 +298,7 @@ def _normalised_copy(path: Path, target: Path) -> Path:
     one would be misnumbered: with the mark, an empty line is a row like any other (dropped later as blank),
     and inside a quoted value the mark is removed again when the value is staged.
     """
-    encoding = "utf-8-sig" if _is_utf8(path) else "cp1252"
+    encoding = "utf-8-sig" if (_is_utf8(path) if utf8 is None else utf8) else "cp1252"
     ended_line = False
     try:
         with path.open("r", encoding=encoding, newline=None) as src, target.open("w", encoding="utf-8", newline="") as out:
@@ -400,13 +444,13 @@ def _stage(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
         con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _xlsx_rows")
         con.unregister("_xlsx_rows")
         con.execute("CREATE TEMP TABLE _csv_faults (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_type VARCHAR)")
-    else:
-        _stage_csv(con, source)
+    elif _stage_csv(con, source):
+        return  # a view that leaves the blank rows out already
     blank = " AND ".join(f"coalesce({_trimmed(n)}, '') = ''" for n in source.names)
     con.execute(f"DELETE FROM _stage WHERE {blank}")
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
+def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> bool:
     """Read the CSV with DuckDB; number the rows it read, and those it rejected, as a spreadsheet does.
 
     DuckDB gives each row it rejects the row number a spreadsheet shows (header = row 1, a quoted value over
@@ -434,6 +478,16 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
             FROM _csv_reject_errors GROUP BY line"""
     )
     unmarked = ", ".join(f"replace(\"{n}\", {mark}, '') AS \"{n}\"" for n in source.names)
+    if not con.execute("SELECT count(*) FROM _csv_faults").fetchone()[0]:
+        # Every row was read, so its place in the file numbers it: `_stage` is a view (True: blank rows left out).
+        # A CSV copied byte for byte holds no BLANK_MARK (see _scan): nothing to remove then.
+        text = unmarked if source.marked else ", ".join(f'"{n}"' for n in source.names)
+        blank = " AND ".join(f"coalesce({_trimmed(n)}, '') = ''" for n in source.names)
+        con.execute(
+            f"""CREATE TEMP VIEW _stage AS
+                SELECT * FROM (SELECT {text}, rowid + 2 AS _row FROM _read) WHERE NOT ({blank})"""
+        )
+        return True
     con.execute(
         f"""CREATE TEMP TABLE _stage AS
             WITH good AS (
@@ -447,6 +501,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
         raise RuntimeError(f"internal check failed for {source.path.name}: {read} rows read but {staged} numbered")
     # A faulty row with nothing in it (an empty line, spaces, a lone delimiter) is a blank row, not a data row.
     con.execute(f"""DELETE FROM _csv_faults WHERE regexp_full_match(csv_line, '[\\s"{source.delimiter}]*')""")
+    return False
 
 
 def _typed_sql(export: ExportKind, names: list[str]) -> str:
@@ -469,13 +524,29 @@ def _typed_sql(export: ExportKind, names: list[str]) -> str:
             f"CASE WHEN {_over_values(rule.broken, export)} THEN "
             f"{_problem(rule.column, rule.column, _sql_text(rule.reason))} END"
         )
+    joins = [_vocab_join(col) for col in export.columns if col.type == "vocab"]
     return f"""
         CREATE TEMP TABLE _checked AS
         WITH cleaned AS (SELECT _row, {', '.join(clean)} FROM _stage),
-        parsed AS (SELECT *, {', '.join(parsed)} FROM cleaned),
+        parsed AS (SELECT cleaned.*, {', '.join(parsed)} FROM cleaned {' '.join(joins)}),
         judged AS (SELECT *, list_filter([{', '.join(problems)}], lambda p: p IS NOT NULL) AS problems FROM parsed)
         SELECT _row, {', '.join(typed)},{' judged.platform AS platform__text,' if 'platform' in present else ''} problems
         FROM judged"""
+
+
+def _vocab_join(col: Column) -> str:
+    """A LEFT JOIN giving `_vocab_<column>.value`, the canonical value of the column's text (NULL if unknown).
+
+    The vocabulary is looked up once for each distinct text in the column (a few dozen spellings, however
+    many rows), and joined back: as a subquery per row, DuckDB carried every column of every row through
+    the lookup, five times over.
+    """
+    c = col.name
+    key = "regexp_replace(lower(raw), '[\\s\\x{00A0}\\-]+', '_', 'g')"
+    return (
+        f"LEFT JOIN (SELECT raw, (SELECT v.value FROM ref_vocab v WHERE v.domain = '{col.domain}' AND v.key = {key}) "
+        f"AS value FROM (SELECT DISTINCT {c} AS raw FROM cleaned)) _vocab_{c} ON _vocab_{c}.raw = cleaned.{c}"
+    )
 
 
 def _trimmed(column: str) -> str:
@@ -498,6 +569,25 @@ def _problem(column: str, raw: str, reason_sql: str) -> str:
     return f"{{'column': '{column}', 'value': left({raw}, {RAW_VALUE_CHARS}), 'reason': {reason_sql}}}"
 
 
+def _parse_date_sql(c: str) -> str:
+    """`try_strptime` over every one of DATE_FORMATS, the format the value's shape suggests tried first.
+
+    No text reads in two of the formats, so the order changes the speed only: a format that fails costs
+    several times one that reads. A `/` means day-first; the length tells a date from a date and time.
+    """
+
+    def attempt(first: str) -> str:
+        formats = [f for f in DATE_FORMATS if f == first] + [f for f in DATE_FORMATS if f != first]
+        return f"try_strptime({c}, [{', '.join(_sql_text(f) for f in formats)}])"
+
+    return (
+        f"CASE WHEN contains({c}, '/') THEN CASE WHEN length({c}) <= 10 THEN {attempt('%d/%m/%Y')} "
+        f"WHEN length({c}) <= 16 THEN {attempt('%d/%m/%Y %H:%M')} ELSE {attempt('%d/%m/%Y %H:%M:%S')} END "
+        f"WHEN length({c}) <= 10 THEN {attempt('%Y-%m-%d')} WHEN length({c}) <= 16 THEN {attempt('%Y-%m-%d %H:%M')} "
+        f"ELSE {attempt('%Y-%m-%d %H:%M:%S')} END"
+    )
+
+
 def _column_sql(col: Column) -> tuple[str, str, list[str]]:
     """(parsed expression, typed expression, problem expressions) for one column."""
     c = col.name
@@ -507,8 +597,7 @@ def _column_sql(col: Column) -> tuple[str, str, list[str]]:
     if col.type == "text":
         return c, f"{c}__v", problems
     if col.type in ("datetime", "date"):
-        formats = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
-        parsed = f"try_strptime({c}, {formats})"
+        parsed = _parse_date_sql(c)
         plausible = f"year({c}__v) BETWEEN {EARLIEST_YEAR} AND {LATEST_YEAR}"
         unreadable = f"{c} is not a date this tool reads (use DD/MM/YYYY or YYYY-MM-DD, with HH:MM if needed)"
         implausible = (
@@ -538,10 +627,7 @@ def _column_sql(col: Column) -> tuple[str, str, list[str]]:
         )
         return parsed, f"{c}__v", problems
     if col.type == "vocab":
-        lookup = (
-            f"(SELECT v.value FROM ref_vocab v WHERE v.domain = '{col.domain}' "
-            f"AND v.key = regexp_replace(lower({c}), '[\\s\\x{{00A0}}\\-]+', '_', 'g'))"
-        )
+        lookup = f"_vocab_{c}.value"  # joined in by _typed_sql: see _vocab_join
         if col.domain == "platform":
             # An unrecognised platform is kept as Other (its text goes to platform_raw): never a problem.
             return lookup, f"CASE WHEN {c} IS NULL THEN NULL ELSE coalesce({c}__v, 'Other') END", problems
@@ -567,7 +653,8 @@ def _store(
     name = source.path.name
     key_match = " AND ".join(f't."{k}" = s."{k}"' for k in export.key)
 
-    rows_read = con.execute("SELECT (SELECT count(*) FROM _stage) + (SELECT count(*) FROM _csv_faults)").fetchone()[0]
+    # `_checked` has one row for each row of `_stage`, and is a table (`_stage` may be a view: no second reading)
+    rows_read = con.execute("SELECT (SELECT count(*) FROM _checked) + (SELECT count(*) FROM _csv_faults)").fetchone()[0]
     if rows_read == 0:
         raise UserError(f"{name} has a header row but no data rows. Nothing was loaded.")
 
@@ -575,13 +662,18 @@ def _store(
     if export is KINDS["incidents"]:
         # An unrecognised platform is stored as Other, keeping the export's own text.
         values.append("CASE WHEN platform = 'Other' AND lower(platform__text) <> 'other' THEN platform__text END AS platform_raw")
+    keys = ", ".join(export.key)
+    repeated = con.execute(
+        f"SELECT count(*) FROM (SELECT {keys} FROM _checked WHERE len(problems) = 0 GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()[0]
+    # With no id repeated the window (a sort of every row) would keep every row: a view over `_checked` does.
     con.execute(
-        f"""CREATE TEMP TABLE _accepted AS
-            SELECT {', '.join(values)}, ? AS load_id, ? AS source_file, ? AS source_sha256,
-                   _row AS source_row, CAST(? AS TIMESTAMP) AS loaded_at
+        f"""CREATE TEMP {'TABLE' if repeated else 'VIEW'} _accepted AS
+            SELECT {', '.join(values)}, CAST({load_id} AS INTEGER) AS load_id, {_sql_text(name)} AS source_file,
+                   {_sql_text(source.sha256)} AS source_sha256, _row AS source_row,
+                   CAST({_sql_text(loaded_at.isoformat(sep=' '))} AS TIMESTAMP) AS loaded_at
             FROM _checked WHERE len(problems) = 0
-            QUALIFY row_number() OVER (PARTITION BY {', '.join(export.key)} ORDER BY _row DESC) = 1""",
-        [load_id, name, source.sha256, loaded_at],
+            {f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _row DESC) = 1' if repeated else ''}"""
     )
     structure = " ".join(f"WHEN '{k}' THEN {_sql_text(v)}" for k, v in CSV_STRUCTURE_REASONS.items())
     same_key = " AND ".join(f"a.{k} = c.{k}" for k in export.key)
@@ -598,16 +690,20 @@ def _store(
                         ELSE CASE error_type {structure} ELSE 'the row could not be read' END END AS reason
             FROM _csv_faults
             UNION ALL
-            SELECT _row, p.column, p.value, p.reason FROM (SELECT _row, unnest(problems) AS p FROM _checked)
+            SELECT _row, p.column, p.value, p.reason
+            FROM (SELECT _row, unnest(problems) AS p FROM _checked WHERE len(problems) > 0)
             UNION ALL
             SELECT c._row, ?, {key_value},
                    'duplicate id in file: row ' || a.source_row || ' has the same {key_words} and was kept'
             FROM _checked c JOIN _accepted a ON {same_key}
-            WHERE len(c.problems) = 0 AND c._row <> a.source_row""",
+            WHERE {'len(c.problems) = 0 AND c._row <> a.source_row' if repeated else 'false'}""",
         [" + ".join(export.key)],
     )
 
-    updated = con.execute(f"SELECT count(*) FROM _accepted s SEMI JOIN {export.name} t ON {key_match}").fetchone()[0]
+    empty = not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {export.name} LIMIT 1)").fetchone()[0]
+    updated = 0 if empty else con.execute(
+        f"SELECT count(*) FROM _accepted s SEMI JOIN {export.name} t ON {key_match}"
+    ).fetchone()[0]
     stored = con.execute("SELECT count(*) FROM _accepted").fetchone()[0]
     rejected = con.execute("SELECT count(DISTINCT row_number) FROM _problems").fetchone()[0]
     if rows_read != stored + rejected:
@@ -643,16 +739,21 @@ def _store(
         )
     columns = [d[0] for d in con.execute("SELECT * FROM _accepted LIMIT 0").description]
     assignments = ", ".join(f'"{c}" = s."{c}"' for c in columns if c not in export.key)
+    in_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
         # Explicit column lists: MERGE's `INSERT *` and `UPDATE SET *` go by position, and `_accepted`
         # does not hold the columns in the table's order.
-        con.execute(
-            f"""MERGE INTO {export.name} t USING _accepted s ON {key_match}
-                WHEN MATCHED THEN UPDATE SET {assignments}
-                WHEN NOT MATCHED THEN INSERT ({', '.join(f'"{c}"' for c in columns)})
-                                      VALUES ({', '.join(f's."{c}"' for c in columns)})"""
-        )
+        if empty:  # nothing to match against: a plain INSERT, without MERGE's join
+            con.execute(f"""INSERT INTO {export.name} ({', '.join(f'"{c}"' for c in columns)}) SELECT * FROM _accepted""")
+        else:
+            con.execute(
+                f"""MERGE INTO {export.name} t USING _accepted s ON {key_match}
+                    WHEN MATCHED THEN UPDATE SET {assignments}
+                    WHEN NOT MATCHED THEN INSERT ({', '.join(f'"{c}"' for c in columns)})
+                                          VALUES ({', '.join(f's."{c}"' for c in columns)})"""
+            )
         con.execute(
             "INSERT INTO rejects SELECT ?, ?, ?, row_number, column_name, raw_value, reason FROM _problems "
             "ORDER BY row_number, column_name",
@@ -666,13 +767,16 @@ def _store(
     except BaseException:
         _rollback_quietly(con)
         raise
+    finally:
+        con.execute(f"SET preserve_insertion_order = {bool(in_order)}")
     return result
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("_read", "_line_probe", "_stage", "_csv_faults", "_checked", "_problems", "_accepted",
                   "_csv_reject_errors", "_csv_reject_scans", "_csv_line_errors", "_csv_line_scans"):
-        try:
-            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
-        except duckdb.Error:
-            pass
+        for kind in ("VIEW", "TABLE"):  # `_stage` and `_accepted` are views when a file needs no copy of them
+            try:
+                con.execute(f"DROP {kind} IF EXISTS temp.{table}")
+            except duckdb.Error:
+                pass

@@ -1,7 +1,7 @@
 """Everything one governor report shows, gathered from the warehouse in one read-only pass.
 
-The notebooks call `gather()` once, then hand the result to the table and chart builders of
-`report_tables`. All figures come from `indicators.compute_indicators` (the same numbers as
+The notebooks call `gather()` once, then hand the result to the section builders of
+`report_sections`. All figures come from `indicators.compute_indicators` (the same numbers as
 `policy-analytics indicators --json`); the only extra reads are the incidents per month and the
 per-incident response and visibility hours that the charts draw, from the same analyst views.
 No identifier, staff reference or free text is read here.
@@ -90,11 +90,30 @@ def incidents_by_month(con: duckdb.DuckDBPyConnection, period: Period, school: s
             _window(period, school),
         ).fetchall()
     )
+    return _every_month(period, rows)
+
+
+def _every_month(period: Period, counts: dict[date, int]) -> list[tuple[date, int]]:
+    """(month, count) for each calendar month the period touches, in order, zero where COUNTS has none."""
     months, cursor = [], date(period.start.year, period.start.month, 1)
     while cursor <= period.end:
-        months.append((cursor, int(rows.get(cursor, 0))))
+        months.append((cursor, int(counts.get(cursor, 0))))
         cursor = date(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1)
     return months
+
+
+def incidents_by_month_by_school(
+    con: duckdb.DuckDBPyConnection, period: Period, schools: list[str]
+) -> dict[str, list[tuple[date, int]]]:
+    """`incidents_by_month` for each of SCHOOLS, from one query."""
+    counts: dict[str, dict[date, int]] = {school: {} for school in schools}
+    for school, month, n in con.execute(
+        f"SELECT school, reported_month, count(*) FROM incident_facts WHERE {_WHERE} GROUP BY ALL",
+        _window(period, None),
+    ).fetchall():
+        if school in counts:
+            counts[school][month] = n
+    return {school: _every_month(period, found) for school, found in counts.items()}
 
 
 def removal_hours(con: duckdb.DuckDBPyConnection, period: Period, school: str | None) -> tuple[list[float], list[float]]:
@@ -144,9 +163,9 @@ def gather(
         )
         if school_name is None:
             data.schools = indicators.school_names(con)
-            for name in data.schools:
-                data.per_school[name] = indicators.compute_indicators(con, settings, the_period, name)
-                data.school_months[name] = incidents_by_month(con, the_period, name)
+            # each query once for every school (a trust may have hundreds), not once per school
+            data.per_school = indicators.compute_indicators_by_school(con, settings, the_period, data.schools)
+            data.school_months = incidents_by_month_by_school(con, the_period, data.schools)
         if kind == "annual":
             terms = periods.terms_of_year(the_period.label, settings)
             data.terms = list(zip(terms, indicators.indicators_by_term(con, settings, the_period, school_name)))

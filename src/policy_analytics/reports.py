@@ -149,6 +149,9 @@ def execute(
                 progress_bar=False,
                 log_output=False,
                 report_mode=True,
+                # Written once when done (or when a cell fails), not before and after every cell: the first
+                # cell's output holds plotly.js, so each of those ~25 saves re-wrote megabytes.
+                request_save_on_cell_execute=False,
                 cwd=str(cwd or Path.cwd()),
                 start_timeout=START_TIMEOUT,
                 execution_timeout=EXECUTION_TIMEOUT,

@@ -5,6 +5,14 @@ CREATE OR REPLACE MACRO academic_year_of(d) AS
     CASE WHEN month(d) >= 9 THEN format('{}-{:02d}', year(d), (year(d) + 1) % 100)
          ELSE format('{}-{:02d}', year(d) - 1, year(d) % 100) END;
 
+-- Every day of every term with the term's label. The views find the term of a day by an equi-join on
+-- it: terms never overlap (the settings are refused if they do), so a day has at most one term, and a
+-- day between overridden terms has none. A subquery per row would make DuckDB carry every column of
+-- every row through the lookup, even for a query that only counts.
+CREATE OR REPLACE MACRO term_days() AS TABLE
+    SELECT CAST(unnest(range(start_date, end_date + 1, INTERVAL 1 DAY)) AS DATE) AS day, label
+    FROM settings_terms;
+
 CREATE OR REPLACE VIEW incident_facts AS
 SELECT
     i.incident_id, i.school, i.reported_at, i.posted_at, i.removal_requested_at, i.removed_at,
@@ -14,8 +22,7 @@ SELECT
     CAST(i.reported_at AS DATE)                                        AS reported_date,
     CAST(date_trunc('month', i.reported_at) AS DATE)                   AS reported_month,
     academic_year_of(i.reported_at)                                    AS academic_year,
-    (SELECT t.label FROM settings_terms t
-      WHERE CAST(i.reported_at AS DATE) BETWEEN t.start_date AND t.end_date)  AS term,
+    t.label                                                            AS term,
     list_contains(s.significant_severities, i.severity)
         OR (s.significant_police AND i.police_referral)
         OR (s.significant_safeguarding AND i.safeguarding)             AS significant,
@@ -33,7 +40,8 @@ SELECT
     coalesce(i.shares >= s.wide_spread_shares, false)
         OR coalesce(i.platforms_reached >= s.wide_spread_platforms, false) AS wide_spread,
     i.load_id, i.source_file, i.loaded_at
-FROM incidents i CROSS JOIN settings_current s;
+FROM incidents i CROSS JOIN settings_current s
+LEFT JOIN term_days() t ON t.day = CAST(i.reported_at AS DATE);
 
 CREATE OR REPLACE VIEW breach_facts AS
 SELECT
@@ -42,10 +50,12 @@ SELECT
     b.closed_at IS NOT NULL                                            AS closed,
     date_diff('day', b.opened_at, b.closed_at)                         AS days_to_close,
     academic_year_of(b.opened_at)                                      AS opened_academic_year,
-    (SELECT t.label FROM settings_terms t WHERE b.opened_at BETWEEN t.start_date AND t.end_date) AS opened_term,
-    (SELECT t.label FROM settings_terms t WHERE b.closed_at BETWEEN t.start_date AND t.end_date) AS closed_term,
+    o.label                                                            AS opened_term,
+    c.label                                                            AS closed_term,
     b.load_id, b.source_file, b.loaded_at
-FROM breaches b;
+FROM breaches b
+LEFT JOIN term_days() o ON o.day = b.opened_at
+LEFT JOIN term_days() c ON c.day = b.closed_at;
 
 CREATE OR REPLACE VIEW acknowledgement_facts AS
 SELECT
