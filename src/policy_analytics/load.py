@@ -745,7 +745,13 @@ def _store(
     try:
         # Explicit column lists: MERGE's `INSERT *` and `UPDATE SET *` go by position, and `_accepted`
         # does not hold the columns in the table's order.
-        if empty:  # nothing to match against: a plain INSERT, without MERGE's join
+        table_columns = [d[0] for d in con.execute(f"SELECT * FROM {export.name} LIMIT 0").description]
+        replace_whole_rows = sorted(table_columns) == sorted(columns)
+        if not empty and replace_whole_rows:
+            # Every column is replaced, so an upsert is the old rows deleted and the new ones inserted: unlike
+            # MERGE's UPDATE of millions of rows (out of memory at 10 million), both stay within the memory limit.
+            con.execute(f"DELETE FROM {export.name} t USING _accepted s WHERE {key_match}")
+        if empty or replace_whole_rows:  # a plain INSERT, without MERGE's join
             con.execute(f"""INSERT INTO {export.name} ({', '.join(f'"{c}"' for c in columns)}) SELECT * FROM _accepted""")
         else:
             con.execute(
