@@ -104,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print("policy-analytics: stopped; the warehouse is as it was before the file being loaded.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`policy-analytics rejects | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush is quiet
+        return 0
     except duckdb.Error as exc:
         if os.environ.get(DEBUG_ENV) == "1":
             raise
