@@ -643,3 +643,24 @@ def test_demo_renders_both_reports_without_identifiers(tmp_path, monkeypatch, ca
         text = path.read_text("utf-8")
         assert "Synthetic example:" not in text  # every demo description starts so
         assert not set(re.findall(r"SYN-[A-Z]+-?\d+", text)) & secrets
+
+
+
+def test_a_cell_over_its_time_limit_is_a_plain_error(env, monkeypatch, tmp_path, capsys):
+    # A stand-in termly notebook whose second cell sleeps for 30 s, against a 1 s limit per cell.
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    notebook.cells = [
+        nbformat.v4.new_code_cell('period = ""\nschool = ""\nwarehouse = ""\nsettings_path = ""\nsuppress_below = 0',
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(30)"),
+    ]
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(notebook, folder / reports.NOTEBOOKS["termly"])
+    monkeypatch.setenv(reports.NOTEBOOKS_ENV, str(folder))
+    monkeypatch.setattr(reports, "EXECUTION_TIMEOUT", 1)
+    status = cli.main(["report", "termly", "--term", TERM, *env["cli"], "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "time limit" in err and "POLICY_ANALYTICS_REPORT_TIMEOUT" in err
+    assert "Traceback" not in err

@@ -165,6 +165,12 @@ def execute(
                 f"The {kind} report notebook failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue}). "
                 f"The executed notebook with the full error is {output}."
             ) from None
+        except TimeoutError as exc:  # nbclient raises CellTimeoutError, a TimeoutError
+            raise UserError(
+                f"The {kind} report notebook stopped: a cell ran longer than its time limit ({exc}). "
+                f"Raise POLICY_ANALYTICS_REPORT_TIMEOUT (seconds) or report on a smaller period. "
+                f"The partly executed notebook is {output}."
+            ) from None
 
 
 def to_html(notebook, title: str) -> str:
