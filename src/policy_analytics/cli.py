@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from policy_analytics import db, load
-from policy_analytics.errors import UsageError, UserError
+from policy_analytics.errors import UserError
 from policy_analytics.settings import load_settings
 
 

@@ -48,19 +48,11 @@ SECTIONS_TERMLY = (
     ("definitions", "Definitions"),
 )
 SECTIONS_ANNUAL = (
-    ("glance", "At a glance"),
-    ("triggers", "Review triggers"),
+    *SECTIONS_TERMLY[:2],
     ("terms", "Term by term"),
     ("changes", "Changes since the last review"),
     ("points", "Points for the review"),
-    ("incidents", "Incidents"),
-    ("response", "Removal and visibility"),
-    ("recirculation", "Recirculation"),
-    ("breaches", "Breach investigations"),
-    ("acknowledgements", "Staff who have read the policy"),
-    ("schools", "Schools"),
-    ("data", "About the data"),
-    ("definitions", "Definitions"),
+    *SECTIONS_TERMLY[2:],
 )
 
 
