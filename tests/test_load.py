@@ -3,7 +3,9 @@ can be checked by reading the fixture. Row numbers are as a spreadsheet shows th
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -383,6 +385,10 @@ GOOD_INC = "I0,2025-10-07,,,fb,bullying,low,,\n"
         ("I1,2025-10-07,,,fb,bullying,low,,0", "platforms_reached", "0", "platforms_reached must be at least 1"),
         ("I1,2025-10-07,,,fb,bullying,low,1.5,", "shares", "1.5", "shares is not a whole number"),
         ("I1,2025-10-07,,,fb,bullying,low,,two", "platforms_reached", "two", "platforms_reached is not a whole number"),
+        # Once a crash: 15 digits read as a whole number, but the column holds at most 2,147,483,647.
+        ("I1,2025-10-07,,,fb,bullying,low,,999999999999999", "platforms_reached", "999999999999999",
+         "platforms_reached must be at most 1,000"),
+        ("I1,2025-10-07,,,fb,bullying,low,,1001", "platforms_reached", "1001", "platforms_reached must be at most 1,000"),
     ],
 )
 def test_incident_rejection_rules(wh: Loader, row: str, column: str, value: str | None, reason: str) -> None:
@@ -1042,3 +1048,129 @@ def test_row_numbers_hold_for_any_mix_of_rows(
     assert dict(wh.rows("SELECT incident_id, source_row FROM incidents")) == stored
     assert {row for (_, row, *_rest) in wh.rejects()} == rejected
     assert_balanced(wh.con)
+
+
+# --- the one-pass route and the full validation agree ------------------------------------------------
+# A CSV row whose every value is in a plain form is typed as DuckDB reads it (load._fast_sql); any other
+# row goes through the full validation (load._typed_sql), as every XLSX row does. The two must store and
+# reject exactly the same, whatever mix of plain and awkward values a file holds.
+
+TRICKY = {
+    "text": ["A", " A ", "\u00a0A", "a\tb", "", "  ", "Alder School"],
+    "key": ["ID1", " ID1", "ID2", "ID2\u00a0", "", "ID3", "id3"],
+    "datetime": ["13/06/2024 12:45", "13/06/2024", " 2024-06-13 ", "2024-06-13T12:45:00", "31/02/2025", "1/2/2024",
+                 "06/13/2024", "13/06/1899", "13/06/0024", "", "  ", "2024-06-13 12:45:00.5", "\u00a013/06/2024",
+                 "13/06/2024 12:45:30", "2024-06-14 08:00"],
+    "flag": ["yes", "Yes", "YES", "Y", "n", "No ", "TRUE", "tRuE", "1", "0", " 1", "2", "", "maybe", "False"],
+    "count": ["1", "0", "5", "+5", "-0", "5.0", "5.5", " 7", "1e3", "0001", "999999999999999", "9999999999999999",
+              "-3", "", "\u00a05", "1"],
+}
+FAST_PATH_OFF = ("NULL", "NULL", "false")  # no row is typed in one pass: every row gets the full validation
+
+
+def _vocab_spellings(domain: str) -> list[str]:
+    values = list(vocab.DOMAINS[domain])
+    aliases = [a for v in vocab.DOMAINS[domain].values() for a in v]
+    odd = [v.upper() for v in values[:2]] + [v.replace("_", " ").title() for v in values[:2]]
+    return [*values[:4], *aliases[:3], *odd, f" {values[0]} ", values[0].replace("_", "-"), "Mastodon", "", "other"]
+
+
+def _tricky_values(column: load.Column) -> list[str]:
+    if column.type == "vocab":
+        return _vocab_spellings(column.domain)
+    if column.type == "date":
+        return TRICKY["datetime"]
+    return TRICKY["key" if column.name in ("incident_id", "breach_id", "staff_ref") else column.type]
+
+
+def _export_rows(kind: str) -> st.SearchStrategy[list[list[str]]]:
+    """Rows of plain values (typed in one pass) with up to three columns given an awkward value each."""
+    columns = load.KINDS[kind].columns
+    plain = [_tricky_values(c)[0] for c in columns]  # a valid row, but for its id
+    change = st.tuples(st.integers(0, len(columns) - 1), st.integers(0, 30))
+
+    def awkward(changes: list[list[tuple[int, int]]]) -> list[list[str]]:
+        rows = []
+        for number, row_changes in enumerate(changes):
+            row = [f"ID{number}" if c.name == load.KINDS[kind].key[0] else value for c, value in zip(columns, plain)]
+            for at, pick in row_changes:
+                choices = _tricky_values(columns[at])
+                row[at] = choices[pick % len(choices)]
+            rows.append(row)
+        return rows
+
+    return st.lists(st.lists(change, max_size=3), min_size=1, max_size=12).map(awkward)
+
+
+def _stored_and_rejected(folder: Path, name: str, text: str, fast_path: bool, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    (folder / name).write_text(text, encoding="utf-8")
+    target = folder / f"{name}.{'fast' if fast_path else 'full'}.duckdb"
+    with monkeypatch.context() as patch:
+        if not fast_path:
+            patch.setattr(load, "_fast_column_sql", lambda column, spellings: FAST_PATH_OFF)
+        con = db.connect(target, SETTINGS)
+        try:
+            result = load.load_file(con, folder / name, default_school=SCHOOL)
+            table = result.kind
+            stored = con.execute(f"SELECT * EXCLUDE (load_id, loaded_at) FROM {table} ORDER BY ALL").fetchall()
+            rejected = con.execute(
+                "SELECT row_number, column_name, raw_value, reason FROM rejects ORDER BY ALL").fetchall()
+        except UserError as refused:
+            return ("refused", str(refused))
+        finally:
+            con.close()
+    return (result.rows_read, result.rows_new, result.rows_rejected, stored, rejected)
+
+
+@pytest.mark.parametrize("kind", sorted(load.KINDS))
+def test_one_pass_route_agrees_with_the_full_validation_on_every_awkward_value(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One row per (column, awkward value), the rest of the row plain; and every pair of dates, for the rules."""
+    columns = load.KINDS[kind].columns
+    plain = [_tricky_values(c)[0] for c in columns]
+    rows = [[*plain[:at], value, *plain[at + 1:]] for at, c in enumerate(columns) for value in _tricky_values(c)]
+    dates = [at for at, c in enumerate(columns) if c.type in ("date", "datetime")]
+    for first, second in zip(dates, dates[1:]):
+        for a in TRICKY["datetime"][:6]:
+            for b in TRICKY["datetime"][:6]:
+                rows.append([a if at == first else b if at == second else value for at, value in enumerate(plain)])
+    key = columns.index(load.KINDS[kind].column(load.KINDS[kind].key[0]))
+    rows = [[f"ID{n}" if at == key and value == plain[key] else value for at, value in enumerate(row)]
+            for n, row in enumerate(rows)]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([[c.name for c in columns], *rows])
+    fast = _stored_and_rejected(tmp_path, "export.csv", buffer.getvalue(), True, monkeypatch)
+    full = _stored_and_rejected(tmp_path, "export.csv", buffer.getvalue(), False, monkeypatch)
+    assert fast[:3] == full[:3]
+    assert fast[3] == full[3]
+    assert fast[4] == full[4]
+    assert fast[1] > len(rows) // 3  # most rows stored: the comparison is not between two empty tables
+
+
+@given(kind=st.sampled_from(sorted(load.KINDS)), data=st.data())
+@hypothesis_settings(max_examples=30, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_one_pass_route_agrees_with_the_full_validation(
+    kind: str, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = data.draw(_export_rows(kind))
+    names = [c.name for c in load.KINDS[kind].columns]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([names, *rows])
+    folder = tmp_path_factory.mktemp("agree")
+    fast = _stored_and_rejected(folder, "export.csv", buffer.getvalue(), True, monkeypatch)
+    full = _stored_and_rejected(folder, "export.csv", buffer.getvalue(), False, monkeypatch)
+    assert fast == full
+
+
+def test_plain_rows_are_typed_in_one_pass_and_awkward_ones_get_the_full_validation(wh: Loader) -> None:
+    path = wh.write("export.csv", INC + "I1,13/06/2024 12:45,Facebook,bullying,low\n"
+                                        "I2,13/06/2024 12:45,fb, Bullying,High\n"  # a padded value: the full validation
+                                        "I3,2024-06-13,Instagram,bullying,medium\n")
+    with load._prepared(path, None) as source:
+        load._check(wh.con, source)
+        assert wh.rows("SELECT _row FROM _stage") == [(3,)]
+        assert wh.rows("SELECT _row, incident_id, platform, severity, len(problems) FROM _checked ORDER BY _row") == [
+            (2, "I1", "Facebook", "low", 0), (3, "I2", "Facebook", "high", 0), (4, "I3", "Instagram", "medium", 0)]
+    load._drop_staging(wh.con)

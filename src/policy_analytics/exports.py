@@ -15,6 +15,7 @@ class Column:
     required: bool = False
     domain: str | None = None  # the vocabulary, for type "vocab"
     minimum: int | None = None  # the smallest allowed value, for type "count"
+    maximum: int | None = None  # the largest, for a "count" stored in a narrower column than the 15 digits read
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ INCIDENTS = ExportKind(
         Column("isp_escalation", "flag"),
         Column("support_offered", "flag"),
         Column("shares", "count", minimum=0),
-        Column("platforms_reached", "count", minimum=1),
+        Column("platforms_reached", "count", minimum=1, maximum=1000),
         Column("description", "text"),
     ),
     rules=(RowRule("removed_at", "removed_at < posted_at", "removed_at is earlier than posted_at"),),

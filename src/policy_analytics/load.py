@@ -17,14 +17,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from policy_analytics import vocab
 from policy_analytics.db import process_gone
 from policy_analytics.errors import UserError
 from policy_analytics.exports import KINDS, Column, ExportKind, detect_kind, header_key
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # imported when an XLSX is read: it costs a CSV load a tenth of a second
 
 # Accepted date and time shapes: ISO 8601 and UK day-first. Never month-first.
 DATE_FORMATS = [
@@ -130,8 +133,7 @@ def load_file(
                     message=f"identical to the file loaded at {earlier[0]:%d/%m/%Y %H:%M}; nothing changed",
                 )
         try:
-            _stage(con, source)
-            con.execute(_typed_sql(source.kind, source.names))
+            _check(con, source)
             return _store(con, source, default_school, strict=strict, dry_run=dry_run)
         finally:
             _drop_staging(con)
@@ -333,6 +335,7 @@ def _prepare_csv(path: Path, csv_path: Path, sha256: str, kind: str | None) -> _
 
 
 def _prepare_xlsx(path: Path, sha256: str, kind: str | None) -> _Source:
+    import pyarrow as pa
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -434,41 +437,52 @@ def _match_headers(path: Path, header: list[str], kind: str | None) -> tuple[Exp
 # --- validating and storing, all in SQL ----------------------------------------------------------
 
 
-def _stage(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
-    """Copy every row as text into `_stage` with its spreadsheet row number; CSV faults go to `_csv_faults`.
+def _check(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
+    """Build `_checked`: one row per data row, with its row number, typed values and list of problems."""
+    if source.table is None:
+        _check_csv(con, source)
+        return
+    # XLSX: every row as text into `_stage`, then the full validation (workbooks are small).
+    con.register("_xlsx_rows", source.table)
+    con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _xlsx_rows")
+    con.unregister("_xlsx_rows")
+    con.execute("CREATE TEMP TABLE _csv_faults (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_type VARCHAR)")
+    _drop_blank_rows(con, source.names)
+    con.execute(_typed_sql(source.kind, source.names, target="_checked"))
 
-    Rows whose every field is blank are dropped: like a blank line, they are not data rows.
-    """
-    if source.table is not None:
-        con.register("_xlsx_rows", source.table)
-        con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _xlsx_rows")
-        con.unregister("_xlsx_rows")
-        con.execute("CREATE TEMP TABLE _csv_faults (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_type VARCHAR)")
-    elif _stage_csv(con, source):
-        return  # a view that leaves the blank rows out already
-    blank = " AND ".join(f"coalesce({_trimmed(n)}, '') = ''" for n in source.names)
+
+def _drop_blank_rows(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Rows of `_stage` whose every field is blank are not data rows, as a blank line is not."""
+    blank = " AND ".join(f"coalesce({_trimmed(n)}, '') = ''" for n in names)
     con.execute(f"DELETE FROM _stage WHERE {blank}")
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> bool:
-    """Read the CSV with DuckDB; number the rows it read, and those it rejected, as a spreadsheet does.
+def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
+    """Read and type the CSV in one pass (`_fast`); rows not plainly valid get the full validation.
 
-    DuckDB gives each row it rejects the row number a spreadsheet shows (header = row 1, a quoted value over
-    several lines is one row). No line is empty in the normalised copy, so DuckDB skips none, and the rows it
-    read are, in file order, the row numbers from 2 up that its rejects did not take.
+    `_fast_sql` types every row as DuckDB reads it and keeps the row's text (`_raw`) only where a value
+    is not in one of the plain forms it knows (a padded value, an alias in odd capitals, a problem).
+    Those rows, few in a real export, are numbered into `_stage` and validated by `_typed_sql` as XLSX
+    rows are; `_checked` is the union of both. No copy of the whole file as text is ever made.
+
+    Rows are numbered as a spreadsheet does: DuckDB gives each row it rejects its row number (header =
+    row 1, a quoted value over several lines is one row). No line is empty in the normalised copy, so
+    DuckDB skips none, and the rows it read are, in file order, the row numbers from 2 up that its
+    rejects did not take.
     """
-    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in source.names) + "}"
-    try:
-        con.execute(
-            f"""CREATE TEMP TABLE _read AS SELECT * FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"',
+    export, names = source.kind, source.names
+    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    mark = f"chr({ord(BLANK_MARK)})"
+    # A CSV copied byte for byte holds no BLANK_MARK (see _scan): nothing to remove then.
+    text = ", ".join(f"replace(\"{n}\", {mark}, '') AS \"{n}\"" if source.marked else f'"{n}"' for n in names)
+    reader = f"""(SELECT {text} FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"',
                 auto_detect = false, columns = {columns}, all_varchar = true, max_line_size = {MAX_FIELD_BYTES},
-                store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans')""",
-            [str(source.csv_path), source.delimiter],
-        )
+                store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans'))"""
+    try:
+        con.execute(_fast_sql(export, names, reader, _spellings(con, export)), [str(source.csv_path), source.delimiter])
     except duckdb.Error as exc:
         detail = str(exc).splitlines()[0]
         raise UserError(f"{source.path.name} could not be read as a CSV file ({detail}). Nothing was loaded.") from None
-    mark = f"chr({ord(BLANK_MARK)})"
     # A fault of the whole line (one over the size limit) has no column_idx, and arg_min skips NULL keys: -1.
     con.execute(
         f"""CREATE TEMP TABLE _csv_faults AS
@@ -477,35 +491,120 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> bool:
                    arg_min(CAST(error_type AS VARCHAR), coalesce(column_idx, -1)) AS error_type
             FROM _csv_reject_errors GROUP BY line"""
     )
-    unmarked = ", ".join(f"replace(\"{n}\", {mark}, '') AS \"{n}\"" for n in source.names)
     if not con.execute("SELECT count(*) FROM _csv_faults").fetchone()[0]:
-        # Every row was read, so its place in the file numbers it: `_stage` is a view (True: blank rows left out).
-        # A CSV copied byte for byte holds no BLANK_MARK (see _scan): nothing to remove then.
-        text = unmarked if source.marked else ", ".join(f'"{n}"' for n in source.names)
-        blank = " AND ".join(f"coalesce({_trimmed(n)}, '') = ''" for n in source.names)
+        rows, row = "_fast", "_fast.rowid + 2"  # every row was read, so its place in the file numbers it
+    else:
         con.execute(
-            f"""CREATE TEMP VIEW _stage AS
-                SELECT * FROM (SELECT {text}, rowid + 2 AS _row FROM _read) WHERE NOT ({blank})"""
+            """CREATE TEMP TABLE _numbering AS
+               SELECT r AS _row, row_number() OVER (ORDER BY r) - 1 AS ord
+               FROM range(2, (SELECT count(*) FROM _fast) + (SELECT count(*) FROM _csv_faults) + 2) t(r)
+               ANTI JOIN _csv_faults f ON f.line = t.r"""
         )
-        return True
+        rows, row = "_fast JOIN _numbering ON _numbering.ord = _fast.rowid", "_numbering._row"
+        read, numbered = con.execute(f"SELECT (SELECT count(*) FROM _fast), (SELECT count(*) FROM {rows})").fetchone()
+        if read != numbered:
+            raise RuntimeError(f"internal check failed for {source.path.name}: {read} rows read but {numbered} numbered")
+        # A faulty row with nothing in it (an empty line, spaces, a lone delimiter) is a blank row, not a data row.
+        con.execute(f"""DELETE FROM _csv_faults WHERE regexp_full_match(csv_line, '[\\s"{source.delimiter}]*')""")
+    raw = ", ".join(f"_raw['{n}'] AS \"{n}\"" for n in names)
+    con.execute(f"CREATE TEMP TABLE _stage AS SELECT {raw}, {row} AS _row FROM {rows} WHERE _raw IS NOT NULL")
+    _drop_blank_rows(con, names)
+    con.execute(_typed_sql(export, names, target="_slow_checked"))
+    typed = ", ".join(f"{c.name}__t AS {c.name}" for c in export.columns)
+    platform = " platform__text," if "platform" in names else ""
     con.execute(
-        f"""CREATE TEMP TABLE _stage AS
-            WITH good AS (
-                SELECT r AS _row, row_number() OVER (ORDER BY r) - 1 AS ord
-                FROM range(2, (SELECT count(*) FROM _read) + (SELECT count(*) FROM _csv_faults) + 2) t(r)
-                ANTI JOIN _csv_faults f ON f.line = t.r)
-            SELECT {unmarked}, good._row FROM _read JOIN good ON good.ord = _read.rowid"""
+        f"""CREATE TEMP VIEW _checked AS
+            SELECT {row} AS _row, {typed},{platform} CAST([] AS {PROBLEMS_TYPE}) AS problems FROM {rows} WHERE _raw IS NULL
+            UNION ALL SELECT * FROM _slow_checked"""
     )
-    read, staged = con.execute("SELECT (SELECT count(*) FROM _read), (SELECT count(*) FROM _stage)").fetchone()
-    if read != staged:
-        raise RuntimeError(f"internal check failed for {source.path.name}: {read} rows read but {staged} numbered")
-    # A faulty row with nothing in it (an empty line, spaces, a lone delimiter) is a blank row, not a data row.
-    con.execute(f"""DELETE FROM _csv_faults WHERE regexp_full_match(csv_line, '[\\s"{source.delimiter}]*')""")
-    return False
 
 
-def _typed_sql(export: ExportKind, names: list[str]) -> str:
-    """SQL turning `_stage` into `_checked`: typed values and, per row, the list of its problems.
+PROBLEMS_TYPE = 'STRUCT("column" VARCHAR, "value" VARCHAR, reason VARCHAR)[]'
+FLAG_SPELLINGS = [w for words in (TRUE_WORDS, FALSE_WORDS) for word in words for w in dict.fromkeys((word, word.capitalize(), word.upper()))]
+
+
+def _fast_sql(export: ExportKind, names: list[str], reader: str, spellings: dict[str, dict[str, str]]) -> str:
+    """SQL reading the CSV into `_fast`: every value typed (`<name>__t`), and `_raw`, the row's text, where the
+    row needs the full validation.
+
+    A row is typed here only where every value is in a plain form that `_typed_sql` reads the same way
+    (an exact vocabulary spelling, a whole number without sign or padding, a date DuckDB reads), and
+    no rule is broken; anything else keeps its text for `_typed_sql`, so the two never disagree.
+    """
+    present = set(names)
+    absent = [f"CAST(NULL AS VARCHAR) AS {c.name}" for c in export.columns if c.name not in present]
+    parsed, typed, ok = [], [], []
+    for col in export.columns:
+        value, stored, fine = _fast_column_sql(col, spellings.get(col.domain or "", {}))
+        parsed.append(f"{value} AS {col.name}__v")
+        typed.append(f"{stored} AS {col.name}__t")
+        ok.append(fine)
+    ok.extend(f"NOT coalesce({_over_values(rule.broken, export)}, false)" for rule in export.rules)
+    text = "{" + ", ".join(f"'{n}': \"{n}\"" for n in names) + "}"
+    return f"""
+        CREATE TEMP TABLE _fast AS
+        SELECT {', '.join(typed)},{' platform AS platform__text,' if 'platform' in present else ''}
+               CASE WHEN NOT ({' AND '.join(ok)}) THEN {text} END AS _raw
+        FROM (SELECT *, {', '.join(parsed)} FROM (SELECT *{''.join(', ' + a for a in absent)} FROM {reader}))"""
+
+
+def _fast_column_sql(col: Column, spellings: dict[str, str]) -> tuple[str, str, str]:
+    """(parsed expression, stored expression, condition for the row to be typed here) for one column."""
+    c = col.name
+    blank = "false" if col.required else "true"  # whether an empty value may be typed here
+    if col.type == "text":
+        return f"nullif({_trimmed(c)}, '')", f"{c}__v", f"{c}__v IS NOT NULL" if col.required else "true"
+    if col.type in ("datetime", "date"):
+        plausible = f"year({c}__v) BETWEEN {EARLIEST_YEAR} AND {LATEST_YEAR}"
+        stored = f"CAST({c}__v AS DATE)" if col.type == "date" else f"{c}__v"
+        return _parse_date_sql(c), stored, f"CASE WHEN {c} IS NULL THEN {blank} ELSE coalesce({plausible}, false) END"
+    if col.type == "flag":
+        words = f"ENUM({', '.join(_sql_text(w) for w in FLAG_SPELLINGS)})"
+        trues = sum(1 for w in FLAG_SPELLINGS if w.lower() in TRUE_WORDS)  # listed first
+        parsed = f"enum_code(TRY_CAST({c} AS {words})) < {trues}"
+        return parsed, f"coalesce({c}__v, false)", f"CASE WHEN {c} IS NULL THEN {blank} ELSE {c}__v IS NOT NULL END"
+    if col.type == "count":
+        parsed = f"CASE WHEN regexp_full_match({c}, '[0-9]{{1,15}}') THEN CAST({c} AS BIGINT) END"
+        within = f"{c}__v >= {col.minimum}" + (f" AND {c}__v <= {col.maximum}" if col.maximum is not None else "")
+        return parsed, f"{c}__v", f"CASE WHEN {c} IS NULL THEN {blank} ELSE coalesce({within}, false) END"
+    if col.type == "vocab":
+        if not spellings:
+            return "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)", "false"
+        known = f"ENUM({', '.join(_sql_text(s) for s in spellings)})"
+        parsed = f"[{', '.join(_sql_text(v) for v in spellings.values())}][enum_code(TRY_CAST({c} AS {known})) + 1]"
+        stored = f"CASE WHEN {c} IS NULL THEN 'unknown' ELSE {c}__v END" if col.domain == "submitted_by" else f"{c}__v"
+        return parsed, stored, f"CASE WHEN {c} IS NULL THEN {blank} ELSE {c}__v IS NOT NULL END"
+    raise ValueError(f"unknown column type {col.type}")
+
+
+def _spellings(con: duckdb.DuckDBPyConnection, export: ExportKind) -> dict[str, dict[str, str]]:
+    """Per vocabulary of the export: the plain spellings of its values (canonical, key, in lower, upper,
+    title case...) with the value each means, as `_vocab_join` reads them (checked by the same SQL)."""
+    domains = sorted({c.domain for c in export.columns if c.type == "vocab" and c.domain})
+    entries = con.execute(
+        f"SELECT domain, key, value FROM ref_vocab WHERE domain IN ({', '.join('?' * len(domains))})", domains
+    ).fetchall()
+    candidates = {
+        (domain, spelling)
+        for domain, key, value in entries
+        for base in (value, key, key.replace("_", " "), key.replace("_", "-"), value.replace("_", " "))
+        for spelling in (base, base.lower(), base.upper(), base.capitalize(), base.title())
+    }
+    found: dict[str, dict[str, str]] = {d: {} for d in domains}
+    for domain, spelling, value in con.execute(
+        f"""SELECT c.domain, c.spelling, v.value
+            FROM (SELECT unnest(?::VARCHAR[]) AS domain, unnest(?::VARCHAR[]) AS spelling) c
+            JOIN ref_vocab v ON v.domain = c.domain AND v.key = {_vocab_key_sql('c.spelling')}
+            WHERE c.spelling = {_trimmed('spelling').replace('"spelling"', 'c.spelling')}
+            ORDER BY c.domain, c.spelling""",
+        [[d for d, _ in candidates], [s for _, s in candidates]],
+    ).fetchall():
+        found[domain][spelling] = value
+    return found
+
+
+def _typed_sql(export: ExportKind, names: list[str], *, target: str) -> str:
+    """SQL turning `_stage` into TARGET: typed values and, per row, the list of its problems.
 
     `cleaned` holds each column's trimmed text under its own name, `parsed` adds the parsed value as
     `<name>__v`, `judged` the list of problems; the final select gives the typed values their names.
@@ -526,7 +625,7 @@ def _typed_sql(export: ExportKind, names: list[str]) -> str:
         )
     joins = [_vocab_join(col) for col in export.columns if col.type == "vocab"]
     return f"""
-        CREATE TEMP TABLE _checked AS
+        CREATE TEMP TABLE {target} AS
         WITH cleaned AS (SELECT _row, {', '.join(clean)} FROM _stage),
         parsed AS (SELECT cleaned.*, {', '.join(parsed)} FROM cleaned {' '.join(joins)}),
         judged AS (SELECT *, list_filter([{', '.join(problems)}], lambda p: p IS NOT NULL) AS problems FROM parsed)
@@ -542,11 +641,16 @@ def _vocab_join(col: Column) -> str:
     the lookup, five times over.
     """
     c = col.name
-    key = "regexp_replace(lower(raw), '[\\s\\x{00A0}\\-]+', '_', 'g')"
+    key = _vocab_key_sql("raw")
     return (
         f"LEFT JOIN (SELECT raw, (SELECT v.value FROM ref_vocab v WHERE v.domain = '{col.domain}' AND v.key = {key}) "
         f"AS value FROM (SELECT DISTINCT {c} AS raw FROM cleaned)) _vocab_{c} ON _vocab_{c}.raw = cleaned.{c}"
     )
+
+
+def _vocab_key_sql(text: str) -> str:
+    """SQL for the vocabulary key of TEXT (already trimmed): lower case, runs of spaces and hyphens as `_`."""
+    return f"regexp_replace(lower({text}), '[\\s\\x{{00A0}}\\-]+', '_', 'g')"
 
 
 def _trimmed(column: str) -> str:
@@ -623,7 +727,10 @@ def _column_sql(col: Column) -> tuple[str, str, list[str]]:
         too_small = f"{c} cannot be negative" if col.minimum == 0 else f"{c} must be at least {col.minimum}"
         problems.append(
             f"CASE WHEN {c} IS NOT NULL AND {c}__v IS NULL THEN {_problem(c, c, _sql_text(f'{c} is not a whole number'))} "
-            f"WHEN {c}__v < {col.minimum} THEN {_problem(c, c, _sql_text(too_small))} END"
+            f"WHEN {c}__v < {col.minimum} THEN {_problem(c, c, _sql_text(too_small))} "
+            + (f"WHEN {c}__v > {col.maximum} THEN {_problem(c, c, _sql_text(f'{c} must be at most {col.maximum:,}'))} "
+               if col.maximum is not None else "")
+            + "END"
         )
         return parsed, f"{c}__v", problems
     if col.type == "vocab":
@@ -779,7 +886,7 @@ def _store(
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("_read", "_line_probe", "_stage", "_csv_faults", "_checked", "_problems", "_accepted",
+    for table in ("_fast", "_numbering", "_stage", "_csv_faults", "_checked", "_slow_checked", "_problems", "_accepted",
                   "_csv_reject_errors", "_csv_reject_scans", "_csv_line_errors", "_csv_line_scans"):
         for kind in ("VIEW", "TABLE"):  # `_stage` and `_accepted` are views when a file needs no copy of them
             try:
