@@ -40,6 +40,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from policy_analytics.synthetic import SCALE_SCHOOLS
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_SCALES = (10_000, 1_000_000, 10_000_000)
 QUICK_SCALES = (10_000, 100_000)
@@ -215,7 +217,7 @@ def later_export(source: Path, target: Path) -> int:
     return 1
 
 
-def run_scale(scale: int, out: Path, env: dict[str, str], *, keep: bool, pandas_max: int) -> list[Step]:
+def run_scale(scale: int, out: Path, env: dict[str, str], *, keep: bool, pandas_max: int, schools: int) -> list[Step]:
     """Every step at one scale; the generated files are removed afterwards unless `keep`."""
     cli, python = cli_command(), sys.executable
     work = out / f"n{scale}"
@@ -226,10 +228,10 @@ def run_scale(scale: int, out: Path, env: dict[str, str], *, keep: bool, pandas_
     print(f"\n{scale:,} incidents", flush=True)
     steps: list[Step] = []
     generate = measure("generate exports", scale,
-                       [python, "-m", "policy_analytics.synthetic", str(data), "--scale", str(scale)],
+                       [python, "-m", "policy_analytics.synthetic", str(data), "--scale", str(scale), "--schools", str(schools)],
                        logs / "generate", env=env, repeat=False)
     incidents, breaches, roster = data / "incidents.csv", data / "breaches.csv", data / "acknowledgements.csv"
-    generate.detail = f"{incidents.stat().st_size / 1e6:,.0f} MB of incidents CSV"
+    generate.detail = f"{incidents.stat().st_size / 1e6:,.0f} MB of incidents CSV, {schools} schools"
     steps.append(generate)
 
     bare_db, pandas_db, warehouse = work / "bare.duckdb", work / "pandas.duckdb", work / "warehouse.duckdb"
@@ -423,9 +425,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "out", help="folder for data, logs and results (default benchmarks/out)")
     parser.add_argument("--keep", action="store_true", help="keep the generated exports and warehouses")
     parser.add_argument("--once", action="store_true", help="run every step once, even short ones (a smoke run)")
+    parser.add_argument("--schools", type=int, default=SCALE_SCHOOLS,
+                        help=f"schools the incidents are spread over, the same at every scale (default {SCALE_SCHOOLS})")
     parser.add_argument("--pandas-max", type=int, default=10_000_000,
                         help="skip the pandas baseline above this many incidents (it holds the whole file in memory)")
     args = parser.parse_args(argv)
+    if args.schools < 1:
+        parser.error("--schools must be at least 1")
     global REPEAT
     REPEAT = not args.once
     if args.scales:
@@ -442,12 +448,13 @@ def main(argv: list[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("POLICY_ANALYTICS_DB", "POLICY_ANALYTICS_CONFIG",
                                                               "POLICY_ANALYTICS_NOTEBOOKS")}
     command = "python benchmarks/run.py" + (f" --scales {','.join(map(str, scales))}" if args.scales else
-                                            (" --quick" if args.quick else "")) + (" --once" if args.once else "")
+                                            (" --quick" if args.quick else "")) + (" --once" if args.once else "") + (
+        f" --schools {args.schools}" if args.schools != SCALE_SCHOOLS else "")
     machine = machine_info()
     started = time.perf_counter()
     steps: list[Step] = []
     for scale in scales:
-        steps += run_scale(scale, out, env, keep=args.keep, pandas_max=args.pandas_max)
+        steps += run_scale(scale, out, env, keep=args.keep, pandas_max=args.pandas_max, schools=args.schools)
     judged = checks(steps)
     text = markdown(steps, judged, machine, command)
     (out / "results.md").write_text(text, encoding="utf-8")

@@ -1174,3 +1174,12 @@ def test_plain_rows_are_typed_in_one_pass_and_awkward_ones_get_the_full_validati
         assert wh.rows("SELECT _row, incident_id, platform, severity, len(problems) FROM _checked ORDER BY _row") == [
             (2, "I1", "Facebook", "low", 0), (3, "I2", "Facebook", "high", 0), (4, "I3", "Instagram", "medium", 0)]
     load._drop_staging(wh.con)
+
+
+@pytest.mark.parametrize("name", ["incidents [autumn].csv", "incidents*.csv", "incidents?.csv", "incidents {1}.csv"])
+def test_a_file_named_like_a_pattern_is_read_as_that_one_file(wh: Loader, name: str) -> None:
+    """DuckDB takes such a name for a pattern of names: the loader reads a copy under a plain name instead."""
+    wh.write("incidents1.csv", INC + incident_row("OTHER"))  # what the pattern would also match
+    result = wh.load_text(INC + incident_row("I1") + incident_row("I2"), name=name)
+    assert (result.rows_read, result.rows_new) == (2, 2)
+    assert wh.rows("SELECT incident_id, source_file FROM incidents ORDER BY 1") == [("I1", name), ("I2", name)]

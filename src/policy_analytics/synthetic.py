@@ -959,7 +959,10 @@ def _scale_sql(n_incidents: int, n_breaches: int, n_staff: int, n_schools: int, 
     return {"incidents": incidents, "breaches": breaches, "acknowledgements": acknowledgements}
 
 
-def generate_scale_exports(out_dir: Path, n_incidents: int, seed: int = 7) -> dict[str, Path]:
+SCALE_SCHOOLS = 50  # a large trust; the same at every scale, so that a benchmark's growth is the data's
+
+
+def generate_scale_exports(out_dir: Path, n_incidents: int, seed: int = 7, schools: int = SCALE_SCHOOLS) -> dict[str, Path]:
     """Write large synthetic CSV exports (n incidents, n/50 breaches, n/20 roster rows) with DuckDB."""
     import duckdb
 
@@ -968,7 +971,9 @@ def generate_scale_exports(out_dir: Path, n_incidents: int, seed: int = 7) -> di
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     n_breaches, n_staff = n_incidents // 50, max(1, n_incidents // 20)
-    n_schools = max(3, n_staff // 100)
+    if schools < 1:
+        raise ValueError("schools must be at least 1")
+    n_schools = min(schools, n_staff)  # every school has staff on the roster
     spill = out_dir / ".duckdb_spill"
     connection = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": str(spill)})
     paths = {kind: out_dir / f"{kind}.csv" for kind in ("incidents", "breaches", "acknowledgements")}
@@ -997,13 +1002,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, metavar="N",
                         help="write benchmark CSVs with N incidents (N/50 breaches, N/20 roster rows)")
     parser.add_argument("--seed", type=int, help="random seed (default 2024 for the demo, 7 for --scale)")
+    parser.add_argument("--schools", type=int, default=SCALE_SCHOOLS, metavar="S",
+                        help=f"with --scale: how many schools the incidents are spread over (default {SCALE_SCHOOLS})")
     options = parser.parse_args(argv)
     started = time.perf_counter()
     if options.scale is not None:
         if options.scale < 1:
             parser.error("--scale must be at least 1")
+        if options.schools < 1:
+            parser.error("--schools must be at least 1")
         written = generate_scale_exports(options.out_dir, options.scale,
-                                         seed=7 if options.seed is None else options.seed)
+                                         seed=7 if options.seed is None else options.seed, schools=options.schools)
         files = list(written.values())
     else:
         demo = generate_demo_exports(options.out_dir, seed=2024 if options.seed is None else options.seed)
