@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from policy_analytics import cli, db, load, vocab
+from policy_analytics import cli, db, load, validation, vocab
 from policy_analytics.errors import UserError
+from policy_analytics.exports import Column
 from policy_analytics.settings import Settings
 
 SCHOOL = "Alder School"
@@ -1051,8 +1052,8 @@ def test_row_numbers_hold_for_any_mix_of_rows(
 
 
 # --- the one-pass route and the full validation agree ------------------------------------------------
-# A CSV row whose every value is in a plain form is typed as DuckDB reads it (load._fast_sql); any other
-# row goes through the full validation (load._typed_sql), as every XLSX row does. The two must store and
+# A CSV row whose every value is in a plain form is typed as DuckDB reads it (validation.fast_sql); any other
+# row goes through the full validation (validation.typed_sql), as every XLSX row does. The two must store and
 # reject exactly the same, whatever mix of plain and awkward values a file holds.
 
 TRICKY = {
@@ -1075,7 +1076,7 @@ def _vocab_spellings(domain: str) -> list[str]:
     return [*values[:4], *aliases[:3], *odd, f" {values[0]} ", values[0].replace("_", "-"), "Mastodon", "", "other"]
 
 
-def _tricky_values(column: load.Column) -> list[str]:
+def _tricky_values(column: Column) -> list[str]:
     if column.type == "vocab":
         return _vocab_spellings(column.domain)
     if column.type == "date":
@@ -1107,7 +1108,7 @@ def _stored_and_rejected(folder: Path, name: str, text: str, fast_path: bool, mo
     target = folder / f"{name}.{'fast' if fast_path else 'full'}.duckdb"
     with monkeypatch.context() as patch:
         if not fast_path:
-            patch.setattr(load, "_fast_column_sql", lambda column, spellings: FAST_PATH_OFF)
+            patch.setattr(validation, "_fast_column_sql", lambda column, spellings: FAST_PATH_OFF)
         con = db.connect(target, SETTINGS)
         try:
             result = load.load_file(con, folder / name, default_school=SCHOOL)
