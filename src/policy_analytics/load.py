@@ -88,7 +88,7 @@ class _Source:
     csv_path: Path | None = None
     delimiter: str = ","
     table: pa.Table | None = None  # XLSX rows as text, with `_row`
-    marked: bool = True  # the CSV may hold BLANK_MARK (a normalised copy); False when copied byte for byte
+    marked: bool = True  # the CSV may hold BLANK_MARK (a normalised copy); False when read as it stands or copied byte for byte
 
 
 def load_file(
@@ -454,11 +454,11 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     `fast_sql` types every row as DuckDB reads it and keeps the row's text (`_raw`) only where a value
     is not in one of the plain forms it knows (a padded value, an alias in odd capitals, a problem).
     Those rows, few in a real export, are numbered into `_stage` and validated by `typed_sql` as XLSX
-    rows are; `_checked` is the union of both. No copy of the whole file as text is ever made.
+    rows are; `_checked` is the union of both. No table ever holds the whole file as text.
 
     Rows are numbered as a spreadsheet does: DuckDB gives each row it rejects its row number (header =
-    row 1, a quoted value over several lines is one row). No line is empty in the normalised copy, so
-    DuckDB skips none, and the rows it read are, in file order, the row numbers from 2 up that its
+    row 1, a quoted value over several lines is one row). No line is empty in the file DuckDB reads (the
+    normalised copy, or a file `_scan` found none in), so DuckDB skips none, and the rows it read are, in file order, the row numbers from 2 up that its
     rejects did not take.
     """
     export, names = source.kind, source.names
