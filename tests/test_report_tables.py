@@ -128,6 +128,62 @@ def test_schools_table_suppresses_breaches_by_school():
     assert [rows[k][4] for k in ("A", "B", "C", "All schools")] == ["<3", "[c]", "[c]", "9"]
 
 
+def _school(staff: int, read: int, *, other_checks_fire: bool) -> dict:
+    """A school's indicators: STAFF in post, READ of them acknowledged; only its coverage check may fire
+    unless OTHER_CHECKS_FIRE (the organisation-wide checks never do here)."""
+    ind = sample_indicators()
+    ind["acknowledgements"].update(active_staff=staff, acknowledged=read, outstanding=staff - read,
+                                   coverage_pct=round(100 * read / staff, 1))
+    for trigger in ind["triggers"]:
+        trigger["fired"] = other_checks_fire and trigger["id"] not in ("annual_review_due", "review_events")
+        if trigger["id"] == "acknowledgement_coverage":
+            trigger.update(fired=read / staff < 0.9, reason=f"{read} of {staff} members of staff in post.")
+    ind["review_recommended"] = any(t["fired"] for t in ind["triggers"])
+    return ind
+
+
+def test_a_small_schools_coverage_is_withheld_with_the_next_smallest():
+    # Central team: 2 staff, 1 read. Withheld alone, All schools (61 of 72) minus the others shown would
+    # give it: 61 - 60 = 1 of 72 - 70 = 2. So the next-smallest school (Birch, 10 staff, 9 read) is
+    # withheld too: together 10 of 12, some but not all of whom read it; Central could be 1 of 2 or 2 of 2
+    # (Birch then 9 or 8 of 10): not told. Alder (30 of 30) and Cedar (30 of 30) stay.
+    per_school = {
+        "Alder": _school(30, 30, other_checks_fire=False),
+        "Birch": _school(10, 9, other_checks_fire=True),
+        "Central team": _school(2, 1, other_checks_fire=False),
+        "Cedar": _school(30, 30, other_checks_fire=False),
+    }
+    org = _school(72, 70, other_checks_fire=True)
+    html = rt.schools_table(per_school, org, N).html
+    rows = cells_by_row(html, "schools")
+    assert [rows[k][3] for k in ("Alder", "Birch", "Central team", "Cedar", "All schools")] == [
+        "100%", "[c]", "[c]", "100%", "97.2%"]
+    # Review: Birch's other checks fired, so it shows Review whatever its coverage; Central team's would be
+    # decided by its coverage alone, so it is not told.
+    assert [rows[k][5] for k in ("Alder", "Birch", "Central team")] == ["✔ OK", "▲ Review", "[c]"]
+    assert "1 to 2 staff in post" in BeautifulSoup(html, "html.parser").get_text()
+
+    withheld = rt.withhold_schools(per_school, N)
+    assert (withheld.small, withheld.secondary) == (("Central team",), ("Birch",))
+    matrix = cells_by_row(rt.school_trigger_matrix(per_school, withheld).html, "school-triggers")
+    coverage_column = [t["id"] for t in per_school["Alder"]["triggers"]].index("acknowledgement_coverage")
+    assert [matrix[k][coverage_column] for k in ("Alder", "Birch", "Central team")] == ["✔ OK", "[c]", "[c]"]
+    for name in ("Birch", "Central team"):
+        reasons = " ".join(rt.school_reasons(per_school[name], withheld=True))
+        assert "withheld ([c])" in reasons
+        assert "9 of 10" not in reasons and "1 of 2" not in reasons
+
+
+def test_no_school_is_withheld_when_every_school_has_enough_staff():
+    per_school = {"Alder": _school(30, 20, other_checks_fire=False), "Birch": _school(3, 3, other_checks_fire=False)}
+    html = rt.schools_table(per_school, _school(33, 23, other_checks_fire=False), N).html
+    rows = cells_by_row(html, "schools")
+    assert [rows[k][3] for k in ("Alder", "Birch")] == ["66.7%", "100%"]
+    assert "staff in post, its acknowledgement" not in html
+    assert "1 of 2" not in " ".join(rt.school_reasons(per_school["Alder"]))
+    assert any("20 of 30" in r for r in rt.school_reasons(per_school["Alder"]))
+
+
 def test_median_days_to_close_is_withheld_for_one_or_two_cases():
     ind = sample_indicators()
     ind["breaches"]["closed"] = 1

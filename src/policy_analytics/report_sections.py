@@ -17,7 +17,7 @@ from policy_analytics.report_tables import (
     incident_flags_table, recirculation_table, response_table, review_banner, school_reasons, school_trigger_matrix,
     schools_table, trigger_table,
 )
-from policy_analytics.suppression import withhold_groups
+from policy_analytics.suppression import withhold_groups, withhold_schools
 
 
 def show(*items: Any) -> None:
@@ -211,10 +211,11 @@ def schools_section(data: Any) -> list[Any]:
                                value_title="Incidents reported", category_title="School", chart_id="chart-school",
                                empty_text="No incidents were reported."))
     items.append(heading("Review checks by school", 3))
-    items.append(school_trigger_matrix(data.per_school))
+    withheld = withhold_schools(data.per_school, data.threshold)
+    items.append(school_trigger_matrix(data.per_school, withheld))
     for name in data.schools:
         ind = data.per_school[name]
-        reasons = school_reasons(ind)
+        reasons = school_reasons(ind, withheld=name in withheld)
         summary = f"{fmt_count(ind['incidents']['total'])} incidents reported."
         items.append(heading(name, 4, intro=summary))
         items.append(bullet_list(reasons) if reasons else

@@ -24,7 +24,7 @@ from policy_analytics.formats import (
 from policy_analytics.report_html import FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note
 from policy_analytics.suppression import (
     SECONDARY, breach_totals, days_to_close, group_suppression_note, suppress_table, suppress_value,
-    suppression_note, withhold_groups,
+    WithheldGroups, school_suppression_note, suppression_note, withhold_groups, withhold_schools,
 )
 
 
@@ -429,20 +429,36 @@ def definitions_table(metrics: Iterable[Any], table_id: str = "definitions") -> 
 # ---------------------------------------------------------------------------------------------
 
 
+COVERAGE_TRIGGER = "acknowledgement_coverage"
+
+
+def school_review(ind: Mapping[str, Any], withheld: bool) -> str:
+    """A school's review status; where its coverage is withheld, [c] unless another of its checks fired
+    (whether its coverage check fired is then not told)."""
+    if not withheld:
+        return status_text(bool(ind.get("review_recommended")))
+    others = any(t.get("fired") for t in ind.get("triggers", []) if t.get("id") != COVERAGE_TRIGGER)
+    return REVIEW if others else SECONDARY
+
+
 def schools_table(per_school: Mapping[str, Mapping[str, Any]], org: Mapping[str, Any], threshold: int,
                   table_id: str = "schools") -> Block:
-    """One row per school: incidents, removal within target, coverage, breaches opened (suppressed), review."""
+    """One row per school: incidents, removal within target, coverage (small schools withheld), breaches
+    opened (suppressed), review."""
     names = list(per_school)
     opened = suppress_table({n: value_at(per_school[n], "breaches.opened") or 0 for n in names}, threshold)
-    review = [status_text(bool(per_school[n].get("review_recommended"))) for n in names]
+    withheld = withhold_schools(per_school, threshold)
+    review = [school_review(per_school[n], n in withheld) for n in names]
     breach_cells = [SECONDARY if opened.collapsed else opened.cells[n] for n in names]
+    coverage = [SECONDARY if n in withheld else fmt_pct(value_at(per_school[n], "acknowledgements.coverage_pct"))
+                for n in names]
     frame = pd.DataFrame(
         {
             "School": names + ["All schools"],
             "Incidents": [fmt_count(value_at(per_school[n], "incidents.total")) for n in names] + [fmt_count(value_at(org, "incidents.total"))],
             "Significant": [fmt_count(value_at(per_school[n], "incidents.significant")) for n in names] + [fmt_count(value_at(org, "incidents.significant"))],
             "Removed in time": [fmt_pct(value_at(per_school[n], "response.within_target_pct")) for n in names] + [fmt_pct(value_at(org, "response.within_target_pct"))],
-            "Read the policy": [fmt_pct(value_at(per_school[n], "acknowledgements.coverage_pct")) for n in names] + [fmt_pct(value_at(org, "acknowledgements.coverage_pct"))],
+            "Read the policy": coverage + [fmt_pct(value_at(org, "acknowledgements.coverage_pct"))],
             "Breaches opened": breach_cells + [opened.total],
             "Review": review + [status_text(bool(org.get("review_recommended")))],
         }
@@ -452,22 +468,26 @@ def schools_table(per_school: Mapping[str, Mapping[str, Any]], org: Mapping[str,
     gt = style_status(gt, "Review", frame["Review"].tolist())
     gt = gt.tab_source_note("Removed in time: share of incidents needing removal that were removed within the target. "
                             "Read the policy: share of staff in post who have confirmed reading the current version. "
-                            + suppression_note(threshold))
+                            + suppression_note(threshold)
+                            + (" " + school_suppression_note(threshold) if withheld.small else ""))
     return table_html(gt, wide=True)
 
 
 ORGANISATION_WIDE_TRIGGERS = ("annual_review_due", "review_events")  # the same for every school
 
 
-def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], table_id: str = "school-triggers") -> Block:
-    """Schools down, review checks across: a traffic light (symbol, word and colour) in each cell."""
+def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], withheld: WithheldGroups = WithheldGroups(),
+                          table_id: str = "school-triggers") -> Block:
+    """Schools down, review checks across: a traffic light (symbol, word and colour) in each cell; [c] for the
+    coverage check of a school whose coverage is withheld (`withhold_schools`)."""
     names = list(per_school)
     if not names:
         return note("No school has any data yet.", "empty")
     ids = [t["id"] for t in per_school[names[0]]["triggers"]]
     columns: dict[str, list[str]] = {"School": names}
     for tid in ids:
-        columns[tid] = [status_text(bool(triggers_by_id(per_school[n]).get(tid, {}).get("fired"))) for n in names]
+        columns[tid] = [SECONDARY if tid == COVERAGE_TRIGGER and n in withheld else
+                        status_text(bool(triggers_by_id(per_school[n]).get(tid, {}).get("fired"))) for n in names]
     frame = pd.DataFrame(columns)
     gt = gt_table(frame, table_id, stub="School").cols_label(**{tid: label("trigger", tid) for tid in ids})
     for tid in ids:
@@ -477,7 +497,13 @@ def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], table_id:
     return table_html(gt, wide=True)
 
 
-def school_reasons(ind: Mapping[str, Any]) -> list[str]:
-    """The reasons of one school's fired checks, leaving out the organisation-wide ones."""
-    return [f"{label('trigger', t['id'])}: {t.get('reason')}" for t in ind.get("triggers", [])
-            if t.get("fired") and t.get("id") not in ORGANISATION_WIDE_TRIGGERS]
+def school_reasons(ind: Mapping[str, Any], withheld: bool = False) -> list[str]:
+    """The reasons of one school's fired checks, leaving out the organisation-wide ones; where the school's
+    coverage is withheld, a line saying so in place of its coverage check, fired or not."""
+    reasons = [f"{label('trigger', t['id'])}: {t.get('reason')}" for t in ind.get("triggers", [])
+               if t.get("fired") and t.get("id") not in ORGANISATION_WIDE_TRIGGERS
+               and not (withheld and t.get("id") == COVERAGE_TRIGGER)]
+    if withheld:
+        reasons.append(f"{label('trigger', COVERAGE_TRIGGER)}: withheld ([c]) to protect colleagues in a small "
+                       "school; see the note under the schools table.")
+    return reasons

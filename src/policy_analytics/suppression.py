@@ -8,7 +8,9 @@
   or rules occurred among one or two cases would identify the colleagues involved;
 - in acknowledgement coverage by staff group, a group with 1 to N-1 staff in post shows ``<N``
   and its other figures are withheld, with the next-smallest group (or more) withheld so that the
-  small groups' figures cannot be worked out from All staff (see `withhold_groups`).
+  small groups' figures cannot be worked out from All staff (see `withhold_groups`);
+- in the organisation report, a school with 1 to N-1 staff in post (a trust's central team, say)
+  has its coverage withheld the same way, against All schools (see `withhold_schools`).
 """
 
 from __future__ import annotations
@@ -182,8 +184,11 @@ class WithheldGroups:
         return group in self.small or group in self.secondary
 
 
-def withhold_groups(by_group: Mapping[str, Mapping[str, Any]], threshold: int) -> WithheldGroups:
-    """The staff groups to withhold from coverage by staff group (`acknowledgements.by_group`).
+def withhold_groups(
+    by_group: Mapping[str, Mapping[str, Any]], threshold: int, order: Sequence[str] | None = None
+) -> WithheldGroups:
+    """The staff groups to withhold from coverage by staff group (`acknowledgements.by_group`), in ORDER
+    (ties go to the first; the reports' order of staff groups by default).
 
     A group with 1 to N-1 staff in post is withheld. All staff minus the groups shown gives the withheld
     groups' staff and acknowledgements together, so the next-smallest group (ties: the first in the
@@ -192,7 +197,7 @@ def withhold_groups(by_group: Mapping[str, Mapping[str, Any]], threshold: int) -
     all of whom have read it (unless every group is withheld: then they are All staff's), which leave
     every small group more than one possible share.
     """
-    order = staff_groups_in_order(by_group)
+    order = list(order) if order is not None else staff_groups_in_order(by_group)
     staff = {g: int(by_group[g].get("active_staff") or 0) for g in order}
     read = {g: int(by_group[g].get("acknowledged") or 0) for g in order}
     small = [g for g in order if 0 < staff[g] < threshold] if threshold > 1 else []
@@ -208,6 +213,25 @@ def withhold_groups(by_group: Mapping[str, Mapping[str, Any]], threshold: int) -
             break  # every group with anyone in post is withheld: what is left is All staff, shown anyway
         secondary.append(min(candidates, key=lambda g: (staff[g], order.index(g))))
     return WithheldGroups(tuple(small), tuple(secondary))
+
+
+def withhold_schools(per_school: Mapping[str, Mapping[str, Any]], threshold: int) -> WithheldGroups:
+    """The schools whose acknowledgement coverage the organisation report withholds: a school is to All
+    schools as a staff group is to All staff, so the same rule (`withhold_groups`) applies."""
+    return withhold_groups({name: ind.get("acknowledgements", {}) for name, ind in per_school.items()}, threshold,
+                           order=list(per_school))
+
+
+SCHOOL_SUPPRESSION_NOTE = (
+    "To protect colleagues in a school with 1 to {m} staff in post, its acknowledgement figures are withheld "
+    "([c]), with the next-smallest school's (and more while all or none of those withheld have read the policy), "
+    "so that they cannot be worked out from All schools."
+)
+
+
+def school_suppression_note(threshold: int) -> str:
+    """The footnote explaining how small schools' acknowledgement figures are withheld."""
+    return SCHOOL_SUPPRESSION_NOTE.format(m=threshold - 1)
 
 
 GROUP_SUPPRESSION_NOTE = (
