@@ -184,3 +184,27 @@ def test_db_env_var_names_the_warehouse(tmp_path: Path, export: Path, monkeypatc
     assert cli.main(["load", str(export)]) == 0
     assert (tmp_path / "env.duckdb").exists()
     assert os.environ[db.DB_ENV] == str(db.warehouse_path())
+
+
+def test_a_reader_uses_this_versions_views_even_if_the_stored_ones_are_older(tmp_path: Path) -> None:
+    """After an upgrade, a report run before any load must not compute from the previous release's views."""
+    target = tmp_path / "warehouse.duckdb"
+    con = db.connect(target, Settings(schools=("Alder School",)))
+    con.execute("INSERT INTO incidents (incident_id, school, reported_at, platform, category, submitted_by, severity, "
+                "safeguarding, police_referral, isp_escalation, support_offered, load_id, source_file, "
+                "source_sha256, source_row, loaded_at) VALUES ('I1', 'Alder School', TIMESTAMP '2025-10-07 09:00', "
+                "'Facebook', 'bullying', 'staff', 'critical', false, false, false, false, 1, 'f.csv', 'x', 2, now())")
+    # What an older release might have stored: the same view with another definition of "significant".
+    con.execute("CREATE OR REPLACE VIEW incident_facts AS SELECT incident_id, false AS significant FROM incidents")
+    con.close()
+    reader = db.connect(target, Settings(schools=("Alder School",)), read_only=True)
+    try:
+        assert reader.execute("SELECT incident_id, significant, term FROM incident_facts").fetchall() == [
+            ("I1", True, "2025-26-autumn")]  # critical is significant; 7 October 2025 is in the autumn term
+    finally:
+        reader.close()
+    plain = duckdb.connect(str(target), read_only=True)  # the file itself is untouched by the reader
+    try:
+        assert plain.execute("SELECT significant FROM incident_facts").fetchall() == [(False,)]
+    finally:
+        plain.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from datetime import date
@@ -72,6 +73,9 @@ def connect(
             _write_reference(con, settings, schema="main")
         else:
             _check_version(con, target, writing=False)
+            # A reader cannot rewrite the stored views, which are this version's only once a writer has opened
+            # the warehouse since an upgrade: its own temp copies shadow them, so figures follow this version.
+            con.execute(_temporary(sql_text("views.sql")))
         _write_reference(con, settings, schema="temp")
     except duckdb.Error as exc:
         con.close()
@@ -200,6 +204,11 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     if version is not None and version < SCHEMA_VERSION:
         print(f"policy-analytics: upgraded the warehouse {target} from schema {version} to {SCHEMA_VERSION}.",
               file=sys.stderr)
+
+
+def _temporary(views_sql: str) -> str:
+    """VIEWS_SQL with its views and macros created in the connection's temp schema, which shadows main."""
+    return re.sub(r"\bCREATE OR REPLACE (VIEW|MACRO)\b", r"CREATE OR REPLACE TEMP \1", views_sql)
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, schema: str) -> None:
