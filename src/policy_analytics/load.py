@@ -24,7 +24,9 @@ import duckdb
 from policy_analytics.db import process_gone
 from policy_analytics.errors import UserError
 from policy_analytics.exports import KINDS, ExportKind, detect_kind, header_key
-from policy_analytics.validation import PROBLEMS_TYPE, RAW_VALUE_CHARS, fast_sql, plain_spellings, sql_text, trimmed, typed_sql
+from policy_analytics.validation import (
+    PROBLEMS_TYPE, RAW_VALUE_CHARS, fast_sql, plain_spellings, sql_text, trimmed, typed_sql,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa  # imported when an XLSX is read: it costs a CSV load a tenth of a second
@@ -88,7 +90,7 @@ class _Source:
     csv_path: Path | None = None
     delimiter: str = ","
     table: pa.Table | None = None  # XLSX rows as text, with `_row`
-    marked: bool = True  # the CSV may hold BLANK_MARK (a normalised copy); False when read as it stands or copied byte for byte
+    marked: bool = True  # the CSV may hold BLANK_MARK (a normalised copy); False when read as it stands
 
 
 def load_file(
@@ -458,8 +460,8 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
 
     Rows are numbered as a spreadsheet does: DuckDB gives each row it rejects its row number (header =
     row 1, a quoted value over several lines is one row). No line is empty in the file DuckDB reads (the
-    normalised copy, or a file `_scan` found none in), so DuckDB skips none, and the rows it read are, in file order, the row numbers from 2 up that its
-    rejects did not take.
+    normalised copy, or a file `_scan` found none in), so DuckDB skips none, and the rows it read are,
+    in file order, the row numbers from 2 up that its rejects did not take.
     """
     export, names = source.kind, source.names
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
@@ -540,7 +542,7 @@ def _store(
     name = source.path.name
     key_match = " AND ".join(f't."{k}" = s."{k}"' for k in export.key)
 
-    # `_checked` has one row for each row of `_stage`, and is a table (`_stage` may be a view: no second reading)
+    # `_checked` has one row for each data row DuckDB could read; the rows it could not are in `_csv_faults`
     rows_read = con.execute("SELECT (SELECT count(*) FROM _checked) + (SELECT count(*) FROM _csv_faults)").fetchone()[0]
     if rows_read == 0:
         raise UserError(f"{name} has a header row but no data rows. Nothing was loaded.")
