@@ -25,7 +25,7 @@ from policy_analytics.db import process_gone
 from policy_analytics.errors import UserError
 from policy_analytics.exports import KINDS, ExportKind, detect_kind, header_key
 from policy_analytics.validation import (
-    PROBLEMS_TYPE, RAW_VALUE_CHARS, fast_sql, plain_spellings, sql_text, trimmed, typed_sql,
+    PROBLEMS_TYPE, RAW_VALUE_CHARS, fast_columns, fast_sql, plain_spellings, sql_text, trimmed, typed_sql,
 )
 
 if TYPE_CHECKING:
@@ -471,10 +471,10 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     reader = f"""(SELECT {text} FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"',
                 auto_detect = false, columns = {columns}, all_varchar = true, max_line_size = {MAX_FIELD_BYTES},
                 store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans'))"""
-    table = _scratch_table(con)
+    create, table = _scratch_table(con)
     fast = f"{table} AS _fast"
     try:
-        con.execute(fast_sql(export, names, reader, plain_spellings(con, export), table),
+        con.execute(f"CREATE {create} AS {fast_sql(export, names, reader, plain_spellings(con, export))}",
                     [str(source.csv_path), source.delimiter])
     except duckdb.Error as exc:
         detail = str(exc).splitlines()[0]
@@ -506,15 +506,10 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     con.execute(f"CREATE TEMP TABLE _stage AS SELECT {raw}, {row} AS _row FROM {rows} WHERE _raw IS NOT NULL")
     _drop_blank_rows(con, names)
     con.execute(typed_sql(export, names, target="_slow_checked"))
-    typed = ", ".join(
-        f"CAST({c.name}__t AS VARCHAR) AS {c.name}" if c.type == "vocab" else f"{c.name}__t AS {c.name}"
-        for c in export.columns
-    )
-    # A row typed in one pass has a platform spelt as one of the list's: its text is never kept (platform_raw).
-    platform = " CAST(NULL AS VARCHAR) AS platform__text," if "platform" in names else ""
     con.execute(
         f"""CREATE TEMP VIEW _checked AS
-            SELECT {row} AS _row, {typed},{platform} CAST([] AS {PROBLEMS_TYPE}) AS problems FROM {rows} WHERE _raw IS NULL
+            SELECT {row} AS _row, {fast_columns(export, names)}, CAST([] AS {PROBLEMS_TYPE}) AS problems
+            FROM {rows} WHERE _raw IS NULL
             UNION ALL SELECT * FROM _slow_checked"""
     )
 
@@ -522,15 +517,16 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
 SCRATCH = "_load_scratch"  # an in-memory database for `_fast`, detached after each load
 
 
-def _scratch_table(con: duckdb.DuckDBPyConnection) -> str:
-    """The name `_fast` takes: a table in a database of its own, as beside a temp table of millions of rows DuckDB took
-    seconds to write each small temp table after it (4 s for 118,000 rows at 10 million). A read-only
-    connection (`check` against a warehouse) cannot attach one, and uses its temp schema."""
+def _scratch_table(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """(what to CREATE, the name to read) for `_fast`: a table in a database of its own, as beside a temp table
+    of millions of rows DuckDB took seconds to write each small temp table after it (4 s for 118,000 rows at
+    10 million). A read-only connection (`check` against a warehouse) cannot attach one: its temp schema."""
     try:
         con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     except duckdb.CatalogException:
-        return "temp._fast"
-    return f"{SCRATCH}._fast"
+        return "TEMP TABLE _fast", "temp._fast"
+    return f"TABLE {SCRATCH}._fast", f"{SCRATCH}._fast"
+
 
 def _store(
     con: duckdb.DuckDBPyConnection, source: _Source, default_school: str, *, strict: bool, dry_run: bool

@@ -40,9 +40,9 @@ FLAG_SPELLINGS = [
 ]
 
 
-def fast_sql(export: ExportKind, names: list[str], reader: str, spellings: dict[str, dict[str, str]], table: str) -> str:
-    """SQL reading the CSV into TABLE: every value typed (`<name>__t`), and `_raw`, the row's text (a list in
-    the order of NAMES), where the row needs the full validation.
+def fast_sql(export: ExportKind, names: list[str], reader: str, spellings: dict[str, dict[str, str]]) -> str:
+    """A query over READER giving every value typed (`<name>__t`), and `_raw`, the row's text (a list in
+    the order of NAMES), where the row needs the full validation; `fast_columns` reads it back.
 
     A row is typed here only where every value is in a plain form that `typed_sql` reads the same way
     (an exact vocabulary spelling, a whole number without sign or padding, a date DuckDB reads), and
@@ -60,10 +60,19 @@ def fast_sql(export: ExportKind, names: list[str], reader: str, spellings: dict[
     # A list, not a struct: where it is NULL (almost every row) a list costs 16 bytes, a struct 16 per field.
     text = "[" + ", ".join(f'"{n}"' for n in names) + "]"
     return f"""
-        CREATE {'TEMP TABLE _fast' if table == 'temp._fast' else f'TABLE {table}'} AS
         SELECT {', '.join(typed)},
                CASE WHEN NOT ({' AND '.join(ok)}) THEN {text} END AS _raw
         FROM (SELECT *, {', '.join(parsed)} FROM (SELECT *{''.join(', ' + a for a in absent)} FROM {reader}))"""
+
+
+def fast_columns(export: ExportKind, names: list[str]) -> str:
+    """The columns of `fast_sql`'s rows as `typed_sql` gives them: its names and types, and `platform__text`."""
+    typed = [f"CAST({c.name}__t AS VARCHAR) AS {c.name}" if c.type == "vocab" else f"{c.name}__t AS {c.name}"
+             for c in export.columns]
+    if "platform" in names:
+        # A row typed in one pass has a platform spelt as one of the list's: its text is never kept (platform_raw).
+        typed.append("CAST(NULL AS VARCHAR) AS platform__text")
+    return ", ".join(typed)
 
 
 def _fast_column_sql(col: Column, spellings: dict[str, str]) -> tuple[str, str, str]:
@@ -111,13 +120,13 @@ def plain_spellings(con: duckdb.DuckDBPyConnection, export: ExportKind) -> dict[
         for domain, key, value in entries
         for base in (value, key, key.replace("_", " "), key.replace("_", "-"), value.replace("_", " "))
         for spelling in (base, base.lower(), base.upper(), base.capitalize(), base.title())
+        if spelling == spelling.strip()  # a padded value goes to the full validation, which trims it
     }
     found: dict[str, dict[str, str]] = {d: {} for d in domains}
     for domain, spelling, value in con.execute(
         f"""SELECT c.domain, c.spelling, v.value
             FROM (SELECT unnest(?::VARCHAR[]) AS domain, unnest(?::VARCHAR[]) AS spelling) c
             JOIN ref_vocab v ON v.domain = c.domain AND v.key = {_vocab_key_sql('c.spelling')}
-            WHERE c.spelling = {trimmed('spelling').replace('"spelling"', 'c.spelling')}
             ORDER BY c.domain, c.spelling""",
         [[d for d, _ in candidates], [s for _, s in candidates]],
     ).fetchall():
