@@ -187,9 +187,9 @@ def floor_notebooks(folder: Path) -> Path:
     """A copy of the termly report notebook that only makes its imports: the floor of executing a report."""
     import nbformat
 
-    from policy_analytics import reports
+    from policy_analytics.reports import render
 
-    notebook = nbformat.read(str(reports.notebook_path("termly")), as_version=4)
+    notebook = nbformat.read(str(render.notebook_path("termly")), as_version=4)
     cells, imports_done = [], False
     for cell in notebook.cells:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
@@ -201,7 +201,7 @@ def floor_notebooks(folder: Path) -> Path:
             imports_done = True
     notebook.cells = cells
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, str(folder / reports.NOTEBOOKS["termly"]))
+    nbformat.write(notebook, str(folder / render.NOTEBOOKS["termly"]))
     return folder
 
 

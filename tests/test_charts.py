@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_analytics import charts
-from policy_analytics.report_html import Block
-from test_report_tables import sample_indicators, with_small_groups
+from policy_analytics.reports import charts
+from policy_analytics.reports.markup import Block
+from test_tables import sample_indicators, with_small_groups
 
 
 def chart_figure(chart):

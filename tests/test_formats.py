@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_analytics import formats
+from policy_analytics.reports import formats
 
 
 def test_formats():

@@ -819,7 +819,7 @@ def test_export_text_in_the_html_report_stays_text(hostile_report: dict[str, Pat
 
 
 def test_the_html_report_runs_no_script_from_the_exports_in_a_browser(hostile_report: dict[str, Path]) -> None:
-    from test_reports import CHROMIUM, run_offline_chromium
+    from test_render import CHROMIUM, run_offline_chromium
 
     if CHROMIUM is None:
         pytest.skip("no chromium on PATH (CI installs Debian's chromium)")

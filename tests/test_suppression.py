@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_analytics import suppression
+from policy_analytics.reports import suppression
 
 N = 3  # the default suppress_below
 

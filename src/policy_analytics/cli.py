@@ -293,7 +293,7 @@ def _cmd_demo(args: argparse.Namespace, settings) -> int:
     finally:
         con.close()
     print(f"Warehouse: {db.warehouse_path(args.db)}")
-    from policy_analytics import reports
+    from policy_analytics.reports import render
 
     con = db.connect(args.db, settings, read_only=True)
     try:
@@ -305,12 +305,13 @@ def _cmd_demo(args: argparse.Namespace, settings) -> int:
             continue
         if sys.stderr.isatty():
             print(f"Rendering the {kind} report for {period.title}...", file=sys.stderr)
-        _print_report_files(reports.render_report(kind, period.label, None, args.db, args.config, "reports"))
+        _print_report_files(render.render_report(kind, period.label, None, args.db, args.config, "reports"))
     return 0
 
 
 def _cmd_report(args: argparse.Namespace, settings) -> int:
-    from policy_analytics import periods, reports
+    from policy_analytics import periods
+    from policy_analytics.reports import render
 
     kind = args.report_kind
     if kind == "termly":
@@ -319,7 +320,7 @@ def _cmd_report(args: argparse.Namespace, settings) -> int:
         period = periods.resolve(settings, year=args.year, default="year")
     if sys.stderr.isatty():
         print(f"Rendering the {kind} report for {period.title}...", file=sys.stderr)
-    files = reports.render_report(kind, period.label, args.school, args.db, args.config, args.out, pdf=args.pdf)
+    files = render.render_report(kind, period.label, args.school, args.db, args.config, args.out, pdf=args.pdf)
     _print_report_files(files)
     return 0
 

@@ -22,7 +22,10 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from policy_analytics import cli, db, formats, load, report_tables, reports, suppression
+from policy_analytics import cli, db, load
+from policy_analytics.reports import formats, suppression
+from policy_analytics.reports import tables as report_tables
+from policy_analytics.reports import render as reports
 from policy_analytics.settings import load_settings
 
 TERM = "2025-26-autumn"

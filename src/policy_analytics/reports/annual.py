@@ -9,13 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from policy_analytics.formats import (
+from policy_analytics.reports.formats import (
     LEGISLATION_STATUS_LABELS, NO_VALUE, attr_or_key, fmt_count, fmt_date, fmt_days, fmt_pct, label, triggers_by_id,
     value_at,
 )
-from policy_analytics.report_html import Block, note
-from policy_analytics.report_tables import gt_table, table_html
-from policy_analytics.suppression import SECONDARY, breach_totals, suppress_table, suppression_note
+from policy_analytics.reports.markup import Block, note
+from policy_analytics.reports.tables import gt_table, table_html
+from policy_analytics.reports.suppression import SECONDARY, breach_totals, suppress_table, suppression_note
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The report sections the notebooks display, one call per section: `title_section(data)`,
-`glance_section(data)`, ... each takes the `report_data.ReportData` and returns what to show.
+`glance_section(data)`, ... each takes the `data.ReportData` and returns what to show.
 """
 
 from __future__ import annotations
@@ -8,16 +8,16 @@ import html
 from typing import Any
 
 from policy_analytics import metrics
-from policy_analytics.annual_review import events_table, legislation_table, review_points, term_table
-from policy_analytics.charts import bar_chart, coverage_chart, month_chart, response_chart, term_chart
-from policy_analytics.formats import OUTCOME_LABELS, fmt_count, fmt_date, fmt_datetime, label, staff_groups_in_order
-from policy_analytics.report_html import Block, bullet_list, heading, note
-from policy_analytics.report_tables import (
+from policy_analytics.reports.annual import events_table, legislation_table, review_points, term_table
+from policy_analytics.reports.charts import bar_chart, coverage_chart, month_chart, response_chart, term_chart
+from policy_analytics.reports.formats import OUTCOME_LABELS, fmt_count, fmt_date, fmt_datetime, label, staff_groups_in_order
+from policy_analytics.reports.markup import Block, bullet_list, heading, note
+from policy_analytics.reports.tables import (
     acknowledgement_table, breaches_table, breakdown_table, data_table, definitions_table, headline_table,
     incident_flags_table, recirculation_table, response_table, review_banner, school_reasons, school_trigger_matrix,
     schools_table, trigger_table,
 )
-from policy_analytics.suppression import withhold_groups, withhold_schools
+from policy_analytics.reports.suppression import withhold_groups, withhold_schools
 
 
 def show(*items: Any) -> None:

@@ -3,9 +3,9 @@ the points for the review."""
 
 from __future__ import annotations
 
-from policy_analytics import annual_review
+from policy_analytics.reports import annual as annual_review
 from policy_analytics.settings import Settings
-from test_report_tables import cells_by_row, sample_indicators
+from test_tables import cells_by_row, sample_indicators
 
 
 def test_review_points_from_triggers_legislation_and_events():

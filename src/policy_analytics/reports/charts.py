@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from policy_analytics.formats import fmt_month, fmt_pct, is_missing, label, staff_groups_in_order, value_at
-from policy_analytics.report_html import BLUE, FONT, LIGHT_BLUE, ORANGE, Block, note
-from policy_analytics.suppression import withhold_groups
+from policy_analytics.reports.formats import fmt_month, fmt_pct, is_missing, label, staff_groups_in_order, value_at
+from policy_analytics.reports.markup import BLUE, FONT, LIGHT_BLUE, ORANGE, Block, note
+from policy_analytics.reports.suppression import withhold_groups
 
 
 PLOTLY_CONFIG = {

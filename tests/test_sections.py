@@ -6,10 +6,11 @@ from datetime import datetime
 
 from bs4 import BeautifulSoup
 
-from policy_analytics import report_html, report_sections
+from policy_analytics.reports import markup as report_html
+from policy_analytics.reports import sections as report_sections
 from policy_analytics.periods import term
 from policy_analytics.settings import Settings
-from test_report_tables import sample_indicators
+from test_tables import sample_indicators
 
 
 def test_title_section_says_when_there_are_no_incidents():

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policy_analytics.formats import NO_VALUE, fmt_count, fmt_days, is_missing, staff_groups_in_order, value_at
+from policy_analytics.reports.formats import NO_VALUE, fmt_count, fmt_days, is_missing, staff_groups_in_order, value_at
 
 SECONDARY = "[c]"
 

@@ -1,7 +1,7 @@
 """Everything one governor report shows, gathered from the warehouse in one read-only pass.
 
 The notebooks call `gather()` once, then hand the result to the section builders of
-`report_sections`. All figures come from `indicators.compute_indicators` (the same numbers as
+`sections`. All figures come from `indicators.compute_indicators` (the same numbers as
 `policy-analytics indicators --json`); the only extra reads are the incidents per month and the
 per-incident response and visibility hours that the charts draw, from the same analyst views.
 No identifier, staff reference or free text is read here.

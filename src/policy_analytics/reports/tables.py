@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from policy_analytics.formats import (
+from policy_analytics.reports.formats import (
     KIND_LABELS, NO_VALUE, OK, REVIEW, SEVERITY_LABELS, attr_or_key, fmt_count, fmt_date, fmt_datetime, fmt_days,
     fmt_hours, fmt_number, fmt_pct, is_missing, label, metric_label, staff_groups_in_order, status_text,
     to_datetime, triggers_by_id, value_at,
 )
-from policy_analytics.report_html import FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note
-from policy_analytics.suppression import (
+from policy_analytics.reports.markup import FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note
+from policy_analytics.reports.suppression import (
     SECONDARY, breach_totals, days_to_close, group_suppression_note, suppress_table, suppress_value,
     WithheldGroups, school_suppression_note, suppression_note, withhold_groups, withhold_schools,
 )

@@ -7,8 +7,10 @@ from datetime import date
 
 from bs4 import BeautifulSoup
 
-from policy_analytics import formats, metrics, report_html
-from policy_analytics import report_tables as rt
+from policy_analytics import metrics
+from policy_analytics.reports import formats
+from policy_analytics.reports import markup as report_html
+from policy_analytics.reports import tables as rt
 from policy_analytics.settings import Settings
 
 N = 3  # the default suppress_below

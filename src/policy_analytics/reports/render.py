@@ -283,7 +283,7 @@ def render_report(
     and settings are checked here first so that mistakes give the CLI's plain messages.
     """
     from policy_analytics import db, indicators
-    from policy_analytics.report_data import period_for
+    from policy_analytics.reports.data import period_for
     from policy_analytics.settings import load_settings
 
     settings = load_settings(config_path)
