@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lab bench chromium clean
+.PHONY: demo test lab bench docs chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,8 +21,12 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# The documentation site into site/; --strict makes any warning (a broken link, a page left out) an error.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) reports/*.html reports/*.ipynb reports/*.pdf
+	rm -rf $(VENV) site reports/*.html reports/*.ipynb reports/*.pdf

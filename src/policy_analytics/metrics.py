@@ -1,8 +1,8 @@
 """The metric dictionary: every figure of `policy-analytics indicators`, its label and its definition as computed.
 
-Governors and analysts read the same words: the reports' definitions appendix and the README's
-metric dictionary are both rendered from `METRICS` (see `metrics_markdown`). Settings are named
-as in the settings file (`targets.removal_hours`), with their default in brackets.
+Governors and analysts read the same words: the reports' definitions appendix and the docs' metric
+dictionary (docs/reference/metrics.md) are both rendered from `METRICS` (see `metrics_markdown`).
+Settings are named as in the settings file (`targets.removal_hours`), with their default in brackets.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def _cell(text: str) -> str:
 
 
 def metrics_markdown() -> str:
-    """The README's metric dictionary section, in Markdown, rendered from `METRICS`."""
+    """The docs' metric dictionary page (docs/reference/metrics.md), in Markdown, rendered from `METRICS`."""
     lines = [
         "## Metric dictionary",
         "",

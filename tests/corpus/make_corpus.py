@@ -2,7 +2,7 @@
 
 Nothing here is committed as data: the files are generated (PDF, zip, UTF-16, XLSX and the 1 MB and 9 MB
 fields included) so the repository stays small and every byte of every case can be read below.
-What each file must get is the table CASES in tests/test_reliability.py, and the README's reliability section.
+What each file must get is the table CASES in tests/test_reliability.py, and the docs' reliability page (docs/maintainers/reliability.md).
 
     python tests/corpus/make_corpus.py OUT_DIR        # write the corpus into OUT_DIR to try it by hand
 """

@@ -299,7 +299,9 @@ def render_report(
     out.mkdir(parents=True, exist_ok=True)
     stem = report_stem(kind, the_period.label, school_name)
     ipynb, html_path = out / f"{stem}.ipynb", out / f"{stem}.html"
-    executed = execute(kind, the_period.label, school_name, db_path, config_path, ipynb,
+    # The kernel runs in the report's folder: give it the warehouse and settings the CLI chose (the default
+    # warehouse, or one named by an environment variable, is a path relative to this folder, not that one).
+    executed = execute(kind, the_period.label, school_name, db.warehouse_path(db_path), settings.source, ipynb,
                        suppress_below=suppress_below, cwd=out.resolve())
     scope = school_name or f"{settings.organisation_name}, all schools"
     html_text = to_html(executed, _report_title(kind, f"{scope}, {the_period.title}"))

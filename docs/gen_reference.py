@@ -1,0 +1,363 @@
+"""The generated parts of the documentation: settings, CLI, warehouse, metrics and review-events references.
+
+A page asks for one with a marker line, `<!-- generated: NAME -->`; MkDocs runs this file as a hook and puts
+the Markdown from `GENERATORS[NAME]()` in its place, so the reference is rebuilt from the code on every build.
+The tests call the same functions. Run it as a script to print one: `python docs/gen_reference.py cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+MARKER = re.compile(r"^<!-- generated: ([a-z_-]+) -->$", re.MULTILINE)
+
+# --- settings -----------------------------------------------------------------------------------------
+
+# What each key does. The keys, their defaults and types come from the code (`settings_keys`); a key
+# missing here stops the build, so a new setting cannot ship without a line of documentation.
+SETTING_MEANINGS = {
+    "organisation.name": "The organisation's name, as the reports head it.",
+    "organisation.schools": "The schools, as the exports name them. A blank `school` cell is the only school listed, or `Unassigned` where several are listed.",
+    "policy.version": "The current policy version: acknowledgement coverage counts staff on the roster for this version only.",
+    "policy.last_reviewed": "The date the policy was last reviewed: the next review is counted from it, and review events dated after it fire the `review_events` trigger.",
+    "policy.review_due": "The review date printed on the policy, if any: the next review is the earlier of this and the last review plus the interval.",
+    "policy.review_interval_months": "Calendar months between reviews; the `annual_review_due` trigger fires once the next review date has passed.",
+    "targets.removal_hours": "Hours from report to confirmed removal within which a removal counts as within target (exactly on it counts).",
+    "targets.removal_within_target_pct": "The `removal_target` trigger fires when removals within target, as a percentage of incidents needing removal, fall below this.",
+    "targets.acknowledgement_coverage_pct": "The `acknowledgement_coverage` trigger fires when coverage of staff in post falls below this percentage.",
+    "targets.significant_incidents": "The `significant_incidents` trigger fires when the period has at least this many significant incidents.",
+    "targets.incident_rise_ratio": "The `incident_rise` trigger fires when incidents are at least this many times the comparison period's (and at least `incident_rise_min`).",
+    "targets.incident_rise_min": "The fewest incidents in a period for the `incident_rise` trigger to fire at all.",
+    "targets.wide_spread_shares": "An incident with at least this many shares has spread widely (the `recirculation` trigger).",
+    "targets.wide_spread_platforms": "An incident found on at least this many platforms has spread widely (the `recirculation` trigger).",
+    "significant.severities": "Severities that make an incident significant.",
+    "significant.police_referral": "Whether a police referral makes an incident significant.",
+    "significant.safeguarding": "Whether a safeguarding concern makes an incident significant.",
+    "reporting.suppress_below": "Counts from 1 to this minus one show as `<N` in reports (and a second cell is withheld as `[c]` where needed), so no small number identifies a colleague.",
+    "review_events.extra_file": "The school's own review-events CSV (`date, kind, title, source`), relative to the settings file; ignored if absent.",
+    "terms.<label>": "A term's own dates, `\"2025-26-autumn\" = [2025-09-03, 2025-12-19]`, overriding the default window for that term; one line per term.",
+}
+
+
+def _default_settings() -> dict[str, Any]:
+    text = resources.files("policy_analytics").joinpath("data/default_settings.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _type_name(value: Any, annotated: str | None = None) -> str:
+    if annotated == "float":
+        return "number"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "whole number"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, date):
+        return "date (YYYY-MM-DD)"
+    if isinstance(value, list):
+        return "list of text"
+    return "text"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def settings_keys() -> list[dict[str, str]]:
+    """Every settings key as {section, key, type, default, meaning}: the settings reference's one input."""
+    from policy_analytics.settings import Targets
+
+    annotations = {f.name: str(f.type) for f in fields(Targets)}
+    rows = []
+    for section, values in _default_settings().items():
+        if section == "terms":
+            rows.append({"section": "terms", "key": "<label>", "type": "[start date, end date]",
+                         "default": "(none: the default windows)"})
+            continue
+        for key, value in values.items():
+            annotated = annotations.get(key) if section == "targets" else None
+            rows.append({"section": section, "key": key, "type": _type_name(value, annotated),
+                         "default": _toml_value(value)})
+    for row in rows:
+        name = f"{row['section']}.{row['key']}"
+        if name not in SETTING_MEANINGS:
+            raise KeyError(f"docs/gen_reference.py: the setting {name} has no entry in SETTING_MEANINGS")
+        row["meaning"] = SETTING_MEANINGS[name]
+    return rows
+
+
+def settings_reference() -> str:
+    """The settings reference: one table per section, every key with its type, default and effect."""
+    out, section = [], None
+    for row in settings_keys():
+        if row["section"] != section:
+            section = row["section"]
+            out += ["", f"### `[{section}]`", "", "| key | type | default | what it does |", "| --- | --- | --- | --- |"]
+        out.append(f"| `{row['key']}` | {row['type']} | `{row['default']}` | {row['meaning']} |")
+    return "\n".join(out).lstrip() + "\n"
+
+
+# --- command line -------------------------------------------------------------------------------------
+
+
+def _subcommands(parser: argparse.ArgumentParser, prefix: str = "") -> list[tuple[str, argparse.ArgumentParser, str]]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                words = f"{prefix}{name}"
+                found.append((words, sub, helps.get(name, "")))
+                found.extend(_subcommands(sub, words + " "))
+    return found
+
+
+def cli_commands() -> list[tuple[str, argparse.ArgumentParser, str]]:
+    """(command words, parser, help) for every command and sub-command of `policy-analytics`."""
+    from policy_analytics import cli
+
+    return _subcommands(cli.build_parser())
+
+
+def _option_row(action: argparse.Action) -> str:
+    if action.option_strings:
+        name = ", ".join(action.option_strings)
+        if action.nargs != 0:
+            name += f" {action.metavar or action.dest.upper()}"
+    else:
+        name = action.metavar or action.dest
+        name += " ..." if action.nargs in ("+", "*") else ""
+    helptext = (action.help or "").replace("|", "\\|")
+    if action.choices and not isinstance(action, argparse._SubParsersAction):
+        helptext += " (one of: " + ", ".join(f"`{c}`" for c in action.choices) + ")"
+    return f"| `{name}` | {helptext} |"
+
+
+def cli_reference() -> str:
+    """The CLI reference: every command with its usage line and every option's help, from the parser."""
+    out = []
+    for words, parser, helptext in cli_commands():
+        options = [a for a in parser._actions if a.dest != "help" and not isinstance(a, argparse._SubParsersAction)]
+        usage = " ".join(parser.format_usage().split())
+        usage = usage.removeprefix("usage: ")
+        out += [f"## `{words}`", "", helptext[:1].upper() + helptext[1:] + ".", "", "```text", usage, "```", ""]
+        if options:
+            out += ["| argument | what it does |", "| --- | --- |"] + [_option_row(a) for a in options] + [""]
+    return "\n".join(out)
+
+
+# --- warehouse ----------------------------------------------------------------------------------------
+
+# What each column holds, by `table.column` first, then by column name alone. A column of a fresh
+# warehouse with no DuckDB comment and no entry here stops the build.
+COLUMN_MEANINGS = {
+    # lineage, on every stored row
+    "load_id": "The load that stored the row (`loads.load_id`).",
+    "source_file": "The file name the row was loaded from.",
+    "source_sha256": "The SHA-256 of that file.",
+    "source_row": "The row in that file, as a spreadsheet shows it (the header is row 1).",
+    "loaded_at": "When the row was loaded (local time).",
+    # exports
+    "incident_id": "The incident's id in the source system.",
+    "breach_id": "The breach investigation's case id.",
+    "school": "The school, as the export names it (a blank cell is the organisation's only school, else `Unassigned`).",
+    "reported_at": "When the incident was reported to the senior manager or safeguarding lead.",
+    "posted_at": "When the material was first posted or first seen online.",
+    "removal_requested_at": "When the school asked the host to amend or remove it.",
+    "removed_at": "When removal or amendment was confirmed; empty while still visible or not needed.",
+    "platform": "Where it was found (unrecognised platforms as `Other`).",
+    "platform_raw": "The export's own text when the platform was not recognised.",
+    "category": "What kind of content or risk (the policy's categories).",
+    "submitted_by": "Who posted it: staff, pupil, parent, public or unknown.",
+    "severity": "low, medium, high or critical.",
+    "safeguarding": "It raised a safeguarding concern.",
+    "police_referral": "It was reported to the police.",
+    "isp_escalation": "It was escalated to the ISP.",
+    "support_offered": "Support or counselling was offered to the staff member.",
+    "shares": "Reposts or shares observed.",
+    "platforms_reached": "Platforms the material was found on, the first included.",
+    "description": "Free text; may hold personal data. Never shown in a report or view.",
+    "staff_ref": "Pseudonymous staff reference (never a name).",
+    "opened_at": "The day the investigation opened.",
+    "closed_at": "The day it closed; empty while open.",
+    "rule": "The category of what was posted.",
+    "impact": "low, medium or high.",
+    "outcome": "The outcome; empty while ongoing.",
+    "staff_group": "teaching, support, leadership, governor, volunteer or contractor.",
+    "employment": "full_time, part_time or fixed_term.",
+    "start_date": "Employment start; empty means before every period.",
+    "leave_date": "Last day employed; empty means still employed.",
+    "policy_version": "The policy version acknowledged (or due).",
+    "acknowledged_at": "When the member of staff confirmed reading it; empty if not yet.",
+    # derived columns of the views
+    "incident_facts.reported_date": "The day of `reported_at`.",
+    "incident_facts.reported_month": "The first day of the month of `reported_at`.",
+    "incident_facts.academic_year": "The academic year of `reported_at` (`2025-26` runs 1 Sep 2025 to 31 Aug 2026).",
+    "incident_facts.term": "The term of `reported_at` (`2025-26-autumn`), from the settings' term windows; empty between overridden terms.",
+    "incident_facts.significant": "Significant, as the `[significant]` settings define it.",
+    "incident_facts.removal_needed": "Removal was requested or confirmed (`removal_requested_at` or `removed_at` filled in).",
+    "incident_facts.removed": "Removal was confirmed (`removed_at` filled in).",
+    "incident_facts.response_hours": "Hours from report to confirmed removal; a removal recorded before the report counts as 0.",
+    "incident_facts.visible_hours": "Hours visible: from `posted_at` (else `reported_at`) to removal; negatives as 0.",
+    "incident_facts.within_target": "Removed within `targets.removal_hours` of the report.",
+    "incident_facts.multi_platform": "Found on 2 or more platforms.",
+    "incident_facts.wide_spread": "Shares or platforms at or over the wide-spread targets.",
+    "breach_facts.closed": "The investigation is closed (`closed_at` filled in).",
+    "breach_facts.days_to_close": "Days from opening to closing.",
+    "breach_facts.opened_academic_year": "The academic year of `opened_at`.",
+    "breach_facts.opened_term": "The term of `opened_at`.",
+    "breach_facts.closed_term": "The term of `closed_at`.",
+    "acknowledgement_facts.current_version": "The row is for the current policy version (`policy.version`).",
+    "acknowledgement_facts.acknowledged": "`acknowledged_at` is filled in.",
+    # load log and rejects
+    "kind": "incidents, breaches or acknowledgements.",
+    "file_name": "The file's name.",
+    "file_sha256": "The file's SHA-256.",
+    "loads.loaded_at": "When the file was loaded.",
+    "load_summary.loaded_at": "When the file was loaded.",
+    "status": "`loaded`, or `unchanged` for a byte-identical file loaded before.",
+    "rows_read": "Data rows read from the file.",
+    "rows_new": "Rows stored with an id not stored before.",
+    "rows_updated": "Rows stored over an earlier row with the same id.",
+    "rows_rejected": "Rows rejected (each counted once, however many problems it had).",
+    "ignored_columns": "Columns of the file this tool does not use.",
+    "row_number": "The rejected row, as a spreadsheet shows it (the header is row 1).",
+    "column_name": "The column with the problem (empty for a problem with the whole row).",
+    "raw_value": "The value as written, cut to 200 characters.",
+    "reason": "Why the row was rejected, in a plain sentence.",
+    # reference data
+    "meta.key": "A fact about the warehouse (`schema_version`).",
+    "meta.value": "Its value.",
+    "domain": "The vocabulary (platform, category, severity, ...).",
+    "ref_vocab.key": "A spelling as exports write it, normalised.",
+    "ref_vocab.value": "The value it stands for.",
+    "label": "The term (`2025-26-autumn`).",
+    "settings_terms.academic_year": "Its academic year.",
+    "term": "autumn, spring or summer.",
+    "end_date": "The term's last day, included.",
+    "settings_terms.start_date": "The term's first day.",
+    "removal_hours": "`targets.removal_hours`.",
+    "significant_severities": "`significant.severities`.",
+    "significant_police": "`significant.police_referral`.",
+    "significant_safeguarding": "`significant.safeguarding`.",
+    "wide_spread_shares": "`targets.wide_spread_shares`.",
+    "wide_spread_platforms": "`targets.wide_spread_platforms`.",
+    "settings_current.policy_version": "`policy.version`.",
+}
+
+# What each table or view is for, in the order the reference lists them.
+RELATIONS = {
+    "incident_facts": "view: incidents without the free-text description, with the derived columns every indicator uses",
+    "breach_facts": "view: breach investigations with their terms and days to close",
+    "acknowledgement_facts": "view: the roster with whether each row is for the current version and acknowledged",
+    "load_summary": "view: the load log",
+    "incidents": "table: the stored incident rows, with lineage",
+    "breaches": "table: the stored breach investigations, with lineage",
+    "acknowledgements": "table: the stored roster rows, with lineage (key: `staff_ref` + `policy_version`)",
+    "loads": "table: one row per file loaded",
+    "rejects": "table: one row per problem in a rejected row",
+    "ref_vocab": "table: the vocabularies and aliases the views use",
+    "settings_terms": "table: the term windows the views use",
+    "settings_current": "table: the settings the views use (one row)",
+    "meta": "table: facts about the warehouse, such as its schema version",
+}
+
+
+def warehouse_columns() -> dict[str, list[tuple[str, str, str | None]]]:
+    """{table or view: [(column, type, DuckDB comment)]} of a fresh warehouse made by this version."""
+    from policy_analytics import db
+    from policy_analytics.settings import Settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        con = db.connect(Path(folder) / "fresh.duckdb", Settings())
+        try:
+            rows = con.execute(
+                "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+                "WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name, column_index"
+            ).fetchall()
+        finally:
+            con.close()
+    found: dict[str, list[tuple[str, str, str | None]]] = {}
+    for table, column, kind, comment in rows:
+        found.setdefault(table, []).append((column, kind, comment))
+    return found
+
+
+def _column_meaning(table: str, column: str, comment: str | None) -> str:
+    meaning = comment or COLUMN_MEANINGS.get(f"{table}.{column}") or COLUMN_MEANINGS.get(column)
+    if not meaning:
+        raise KeyError(f"docs/gen_reference.py: the column {table}.{column} has no entry in COLUMN_MEANINGS")
+    return meaning
+
+
+def warehouse_reference() -> str:
+    """The warehouse reference: every table and view of a fresh warehouse, each column with its type and meaning."""
+    found = warehouse_columns()
+    order = [name for name in RELATIONS if name in found] + sorted(set(found) - set(RELATIONS))
+    out = []
+    for name in order:
+        out += [f"### `{name}`", "", RELATIONS.get(name, "").capitalize() + ".", "",
+                "| column | type | meaning |", "| --- | --- | --- |"]
+        out += [f"| `{column}` | {kind} | {_column_meaning(name, column, comment)} |" for column, kind, comment in found[name]]
+        out.append("")
+    return "\n".join(out)
+
+
+# --- metrics and the review-events register -----------------------------------------------------------
+
+
+def metrics_reference() -> str:
+    """The metric dictionary, as metrics.py renders it."""
+    from policy_analytics.metrics import metrics_markdown
+
+    return metrics_markdown()
+
+
+def review_events_reference() -> str:
+    """The shipped review-events register as a table, newest first."""
+    text = resources.files("policy_analytics").joinpath("data/review_events.csv").read_text("utf-8")
+    rows = sorted(csv.DictReader(text.splitlines()), key=lambda r: r["date"], reverse=True)
+    out = ["| date | kind | change | source |", "| --- | --- | --- | --- |"]
+    out += [f"| {r['date']} | {r['kind']} | {r['title'].replace('|', '/')} | <{r['source']}> |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+GENERATORS: dict[str, Callable[[], str]] = {
+    "settings": settings_reference,
+    "cli": cli_reference,
+    "warehouse": warehouse_reference,
+    "metrics": metrics_reference,
+    "review-events": review_events_reference,
+}
+
+
+def expand(markdown: str) -> str:
+    """MARKDOWN with each `<!-- generated: NAME -->` line replaced by that reference."""
+    return MARKER.sub(lambda m: GENERATORS[m.group(1)]().rstrip("\n"), markdown)
+
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    """MkDocs hook: fill in the generated references of a page."""
+    return expand(markdown)
+
+
+if __name__ == "__main__":
+    print(GENERATORS[sys.argv[1]]())
