@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -317,6 +318,20 @@ def test_the_analysts_notebook_runs_on_the_warehouse(env, tmp_path):
 
 
 # --- figures shown = figures computed --------------------------------------------------------------
+
+
+def test_a_report_from_the_default_warehouse_with_relative_paths(env, tmp_path, monkeypatch):
+    """The kernel runs in the report's folder, so the default warehouse (data/policy_analytics.duckdb) and a
+    relative POLICY_ANALYTICS_CONFIG must be resolved in the user's folder (the README's four commands failed)."""
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(env["db"], tmp_path / "data" / "policy_analytics.duckdb")
+    shutil.copyfile(env["config"], tmp_path / "own.toml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(db.DB_ENV, raising=False)
+    monkeypatch.setenv("POLICY_ANALYTICS_CONFIG", "own.toml")
+    assert cli.main(["report", "termly", "--term", TERM]) == 0
+    html = (tmp_path / "reports" / f"termly_{TERM}_organisation.html").read_text("utf-8")
+    assert "Fixture Academy Trust" in html  # the settings named by the relative path, not the defaults
 
 
 def test_file_layout(termly, annual, env):
