@@ -2,7 +2,7 @@
 
     python benchmarks/pandas_baseline.py incidents.csv warehouse.duckdb
 
-It applies the incident rules of SPEC section 3.2 the way a careful analyst would in pandas: headers
+It applies the incident rules of docs/hr/exports.md the way a careful analyst would in pandas: headers
 normalised, blanks as missing, dates tried format by format (day-first and ISO, never month-first),
 vocabularies and their aliases mapped case-insensitively, yes/no flags, whole-number counts with their
 minimums, `removed_at` not before `posted_at`, one row kept per incident id (the later one), and a list

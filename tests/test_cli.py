@@ -1,4 +1,4 @@
-"""The command line as a whole: every command has help, is documented, and exits as SPEC 9 says."""
+"""The command line as a whole: every command has help, is documented, and exits as docs/reference/exit-codes.md says."""
 
 import subprocess
 import sys

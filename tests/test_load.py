@@ -1,4 +1,4 @@
-"""Tests for loading exports (SPEC 3.1-3.5): every file is written by hand here, so each expected figure
+"""Tests for loading exports (docs/hr/exports.md): every file is written by hand here, so each expected figure
 can be checked by reading the fixture. Row numbers are as a spreadsheet shows them: the header is row 1."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Periods (SPEC section 5). Every expected value here was worked out by hand from a calendar."""
+"""Periods (docs/reference/periods.md). Every expected value here was worked out by hand from a calendar."""
 
 from __future__ import annotations
 

@@ -814,7 +814,7 @@ def test_export_text_in_the_html_report_stays_text(hostile_report: dict[str, Pat
         assert raw not in html
     for school in XSS:
         assert school.replace("<", "&lt;").replace(">", "&gt;") in html
-    # the platform's own text and the descriptions are never shown at all (SPEC 7, privacy)
+    # the platform's own text and the descriptions are never shown at all (docs/hr/data-protection.md)
     assert "pwned=3" not in html and "ZQSECRET" not in html and "evil.example" not in html
 
 

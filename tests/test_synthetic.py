@@ -1,4 +1,4 @@
-"""The synthetic exports: deterministic, clearly synthetic, messy in the ways SPEC section 3 allows."""
+"""The synthetic exports: deterministic, clearly synthetic, messy in the ways docs/hr/exports.md allows."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 UK_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}( \d{2}:\d{2}(:\d{2})?)?$")
 SCHOOL_NAMES = {school.name for school in SCHOOLS}
 
-# SPEC 3.5, written out independently of the generator so the test checks the contract.
+# The vocabularies of docs/hr/exports.md, written out independently of the generator so the test checks the contract.
 PLATFORMS = {"facebook", "fb", "instagram", "insta", "ig", "tiktok", "tik_tok", "x", "twitter", "x.com",
              "x_(twitter)", "whatsapp", "whats_app", "youtube", "you_tube", "snapchat", "snap", "linkedin", "other"}
 CATEGORIES = {"confidential", "bullying", "discrimination_harassment", "harassment", "discrimination",
@@ -46,7 +46,7 @@ EMPLOYMENT = {"full_time", "part_time", "fixed_term", ""}
 
 
 def vocab(value: str) -> str:
-    """A value as SPEC 3.5 matches it: case-insensitive, spaces and hyphens as underscores."""
+    """A value as docs/hr/exports.md matches it: case-insensitive, spaces and hyphens as underscores."""
     return re.sub(r"[ -]", "_", value.strip().lower())
 
 

@@ -20,7 +20,7 @@ N = 3  # the default suppress_below
 
 
 def sample_indicators() -> dict:
-    """A hand-made indicators object in the shape of SPEC section 6."""
+    """A hand-made indicators object in the shape of docs/reference/indicators.md."""
     return {
         "period": {"start": "2025-09-01", "end": "2025-12-31", "label": "2025-26-autumn", "title": "Autumn term 2025-26"},
         "incidents": {

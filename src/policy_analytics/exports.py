@@ -1,4 +1,4 @@
-"""What the three exports hold: their columns, types, keys and row rules (SPEC sections 3.2-3.4)."""
+"""What the three exports hold: their columns, types, keys and row rules (docs/hr/exports.md)."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def header_key(text: str) -> str:
 def detect_kind(headers: list[str], *, ids_only: bool = False) -> ExportKind | None:
     """The export a set of normalised headers belongs to, or None if it matches none.
 
-    The id columns decide (SPEC 3.1). When they do not, and not `ids_only`, the export sharing the most
+    The id columns decide (docs/hr/loading.md). When they do not, and not `ids_only`, the export sharing the most
     column names with the header is taken, so that a file missing an id column is refused with a
     message naming that column rather than "cannot tell which export this is".
     """

@@ -1,4 +1,4 @@
-"""Every indicator and review trigger of SPEC section 6, computed in SQL over the warehouse views.
+"""Every indicator and review trigger of docs/reference/metrics.md, computed in SQL over the warehouse views.
 
 `compute_indicators` returns them all as one plain dict (the JSON object of `policy-analytics
 indicators --json`); the CLI, the notebooks and the tests all call it. The figures come from the
@@ -150,7 +150,7 @@ def resolve_school(con: duckdb.DuckDBPyConnection, settings: Settings, school: s
 def compute_indicators(
     con: duckdb.DuckDBPyConnection, settings: Settings, period: Period, school: str | None = None
 ) -> dict[str, Any]:
-    """Every figure, trigger and data-freshness fact of SPEC section 6 for the period, as a plain dict.
+    """Every figure, trigger and data-freshness fact of docs/reference/metrics.md for the period, as a plain dict.
 
     `school` None covers the organisation; a school is matched ignoring case (UsageError if unknown).
     If `con` was opened with other settings, its views are switched to `settings` first (temp tables only).

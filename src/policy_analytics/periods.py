@@ -1,4 +1,4 @@
-"""Reporting periods (SPEC section 5): academic years, terms and custom date ranges.
+"""Reporting periods (docs/reference/periods.md): academic years, terms and custom date ranges.
 
 An academic year `2025-26` runs 1 Sep 2025 to 31 Aug 2026. Its terms by default are autumn
 (1 Sep to 31 Dec), spring (1 Jan to Easter Sunday) and summer (Easter Monday to 31 Aug); term

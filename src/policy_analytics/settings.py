@@ -42,7 +42,7 @@ class Significant:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable, with the defaults of SPEC section 4."""
+    """Everything configurable, with the defaults of docs/hr/settings-reference.md."""
 
     organisation_name: str = "Example Academy Trust"
     schools: tuple[str, ...] = ("Example Primary School",)

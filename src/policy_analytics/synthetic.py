@@ -3,7 +3,7 @@
 Everything written here is made up. Staff references look like ``SYN-S0001``, incident ids like
 ``SYN-INC-000123``, breach ids like ``SYN-BR-0042``, every description starts with
 "Synthetic example:" and the schools (Oakfield Primary School, Riverside Academy, Hillcrest High
-School) are fictional. The files imitate the messy shapes real systems write (SPEC section 3):
+School) are fictional. The files imitate the messy shapes real systems write (docs/hr/exports.md):
 title-case headers, UK day-first dates, vocabulary aliases, mixed-case flags, an ignored extra
 column, a Windows-1252 semicolon "CSV" and an XLSX with native date cells, plus a handful of
 deliberately invalid rows so that the loader's rejects can be demonstrated.
@@ -137,7 +137,7 @@ SYNTHETIC_DESCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# How each category is written in the exports (canonical and the aliases of SPEC 3.5), with weights.
+# How each category is written in the exports (canonical and the aliases in docs/hr/exports.md), with weights.
 _CATEGORY_SPELLINGS: dict[str, tuple[Sequence[str], int]] = {
     "cyberbullying_of_staff": (("Cyberbullying of staff", "cyberbullying_of_staff", "cyberbullying of staff"), 26),
     "bullying": (("bullying", "Bullying"), 10),

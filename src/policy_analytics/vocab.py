@@ -1,4 +1,4 @@
-"""The policy's vocabularies and the aliases real exports use for them (SPEC section 3.5)."""
+"""The policy's vocabularies and the aliases real exports use for them (docs/hr/exports.md)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ def _csv(header: list[str], rows: list[dict[str, str]], defaults: dict[str, str]
     return out.getvalue().encode("utf-8")
 
 
-# --- exports with every invalid value of SPEC 3.2-3.4, one problem a row ------------------------------
+# --- exports with every invalid value in docs/hr/exports.md, one problem a row ----------------------------
 
 INCIDENT_HEADER = ["incident_id", "school", "reported_at", "posted_at", "removal_requested_at", "removed_at",
                    "platform", "category", "submitted_by", "severity", "safeguarding", "police_referral",
@@ -198,11 +198,11 @@ def _files() -> dict[str, tuple[str, Callable[[], bytes]]]:
         "xlsx-column-twice.xlsx": ("an XLSX with Severity twice",
                                    lambda: _xlsx([XLSX_HEADER + ["Severity"], XLSX_ROW + ["high"]])),
         # loaded, the bad rows rejected and recorded
-        "incidents-invalid-values.csv": ("every rejection rule of SPEC 3.2, one a row, between two good rows",
+        "incidents-invalid-values.csv": ("every rejection rule for incidents, one a row, between two good rows",
                                          lambda: _csv(INCIDENT_HEADER, INCIDENT_ROWS, INCIDENT_DEFAULTS)),
-        "breaches-invalid-values.csv": ("every rejection rule of SPEC 3.3",
+        "breaches-invalid-values.csv": ("every rejection rule for breaches",
                                         lambda: _csv(BREACH_HEADER, BREACH_ROWS, BREACH_DEFAULTS)),
-        "acknowledgements-invalid-values.csv": ("every rejection rule of SPEC 3.4",
+        "acknowledgements-invalid-values.csv": ("every rejection rule for acknowledgements",
                                                 lambda: _csv(ACK_HEADER, ACK_ROWS, ACK_DEFAULTS)),
         "dates-impossible.csv": ("31/02/2025, 2025-13-01, 29/02/2025, 32/01, 00/10, 25:00, 14:60, a `Z` zone; 29/02/2024 is fine",
                                  lambda: (INC + "".join(row(f"D{n}", d) for n, d in enumerate(

@@ -1,6 +1,6 @@
 """How the reports word their figures: plain-English labels, numbers, dates and statuses.
 
-Everything works on the indicator dictionaries of SPEC section 6 (`value_at` reads a figure by its
+Everything works on the indicator dictionaries of docs/reference/indicators.md (`value_at` reads a figure by its
 metric key path), so tables, charts and sections all write a figure the same way.
 """
 

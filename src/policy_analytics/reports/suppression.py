@@ -1,4 +1,4 @@
-"""Disclosure control (SPEC section 7): no small number that identifies a colleague.
+"""Disclosure control (docs/governors/symbols.md): no small number that identifies a colleague.
 
 - a breach count from 1 to N-1 (N = `suppress_below`) is shown as ``<N``;
 - in a breakdown (by outcome, rule, school or term) whose total is published, further cells are

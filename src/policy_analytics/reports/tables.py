@@ -1,7 +1,7 @@
 """The governor reports' tables (great_tables): the headline panel, review triggers, each section's
 figures and the per-school tables.
 
-Each function takes the indicator dictionaries of SPEC section 6 and returns a `Block` of HTML, so it
+Each function takes the indicator dictionaries of docs/reference/indicators.md and returns a `Block` of HTML, so it
 can be unit-tested without a kernel. Breach counts and small staff groups are published through
 `suppression`.
 """

@@ -1,4 +1,4 @@
--- The indicator queries of SPEC section 6, read by policy_analytics.indicators.
+-- The indicator queries of docs/reference/metrics.md, read by policy_analytics.indicators.
 -- Each query starts at a `-- name:` line and runs over the analyst views (incident_facts,
 -- breach_facts, acknowledgement_facts, load_summary), so an analyst can run it as it stands.
 --
