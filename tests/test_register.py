@@ -17,6 +17,9 @@ from policy_analytics.register import (
     events_between,
     load_cited_legislation,
     load_review_events,
+    register_as_of,
+    register_is_stale,
+    register_note,
 )
 
 
@@ -27,12 +30,13 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 def test_shipped_file_has_exactly_the_documented_columns() -> None:
     text = resources.files("policy_analytics").joinpath("data/review_events.csv").read_text("utf-8")
-    assert next(csv.reader([text.splitlines()[0]])) == ["date", "kind", "title", "source"]
+    assert text.startswith("# as of ")  # the as-of note, then the header
+    assert next(csv.reader([text.splitlines()[1]])) == ["date", "kind", "title", "source"]
 
 
 def test_shipped_register_parses_and_is_well_formed() -> None:
     events = load_review_events()
-    assert 15 <= len(events) <= 30
+    assert 15 <= len(events) <= 40
     assert all(e.origin == "shipped" for e in events)
     assert all(e.kind in KINDS for e in events)
     assert all(e.source.strip() for e in events)
@@ -65,7 +69,7 @@ def test_other_leads_from_the_spec_are_dated_as_verified() -> None:
 
 def test_every_kcsie_edition_since_2018_is_listed_once() -> None:
     years = sorted(e.date.year for e in load_review_events() if "Keeping Children Safe in Education" in e.title)
-    assert years == list(range(2018, 2026))
+    assert years == list(range(2018, 2026))  # no KCSIE 2026: its final version could not be confirmed
 
 
 def test_school_file_adds_rows_in_date_order(tmp_path: Path) -> None:
@@ -165,3 +169,46 @@ def test_cited_legislation_covers_every_act_the_policy_cites() -> None:
     assert all(r["current_name"] and r["status"] and r["note"] and r["source"] for r in rows)
     gdpr = next(r for r in rows if r["cited_as"] == "GDPR 2018")
     assert "UK GDPR" in gdpr["current_name"] and "Data (Use and Access) Act 2025" in gdpr["note"]
+
+
+def test_register_carries_its_as_of_date() -> None:
+    assert register_as_of() == date(2026, 12, 2)
+    assert max(e.date for e in load_review_events()) <= register_as_of()
+
+
+def test_the_2026_changes_are_in_with_primary_sources() -> None:
+    """Each checked against its source (see docs/hr/annual-review.md); the October 2026 one says it is planned."""
+    by_date = {e.date: e for e in load_review_events()}
+    s23 = by_date[date(2026, 4, 6)]
+    assert "Employment Rights Act 2025 s.23" in s23.title and s23.source.endswith("/uksi/2026/323/made")
+    assert "Royal Assent" in by_date[date(2026, 4, 29)].title and "/ukpga/2026/21/" in by_date[date(2026, 4, 29)].source
+    assert "s.103" in by_date[date(2026, 6, 19)].title and "/ukpga/2025/18/section/103" in by_date[date(2026, 6, 19)].source
+    assert by_date[date(2026, 10, 1)].title.startswith("PLANNED, not confirmed")
+    higgs = by_date[date(2025, 6, 9)]
+    assert higgs.kind == "case_law" and "Supreme Court refuses" in higgs.title
+    # KCSIE 2026: only the consultation could be confirmed, so no KCSIE 2026 row
+    assert not [e for e in load_review_events() if "Keeping Children Safe in Education 2026" in e.title]
+
+
+def test_register_is_stale_after_six_months() -> None:
+    as_of = date(2026, 12, 2)
+    assert not register_is_stale(as_of, date(2027, 6, 2))  # exactly six months: still current
+    assert register_is_stale(as_of, date(2027, 6, 3))
+    assert register_is_stale(date(2026, 8, 31), date(2027, 3, 1))  # 31 Aug + 6 months is 28 Feb
+    assert not register_is_stale(date(2026, 8, 31), date(2027, 2, 28))
+    assert register_note(as_of, date(2026, 12, 31)) == "Register as of 2 December 2026."
+    assert "more than 6 months old" in register_note(as_of, date(2027, 7, 31))
+
+
+def test_review_check_says_when_the_register_is_over_six_months_old(warehouse) -> None:
+    """Moving the clock: a period ending six months after the as-of date is fine, one ending later is warned."""
+    from policy_analytics import periods
+
+    def reason(end: date) -> str:
+        found = warehouse.indicators(periods.custom(date(2026, 12, 1), end))
+        return next(t for t in found["triggers"] if t["id"] == "review_events")["reason"]
+
+    assert reason(date(2027, 6, 2)).endswith("Register as of 2 December 2026.")
+    later = reason(date(2027, 7, 31))
+    assert "Register as of 2 December 2026. It is more than 6 months old at the end of this period" in later
+    assert "school's own review-events file" in later

@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", metavar="Y", help="the academic year, as in 2025-26 (default: the current year)")
     _report_options(r)
 
+    p = commands.add_parser("policy-check", help="read the policy document (DOCX, PDF, Markdown or text) and list what to update")
+    p.add_argument("policy", metavar="POLICY", help="the policy document: .docx, .pdf, .md or .txt")
+    p.add_argument("--json", action="store_true", help="print the findings as one JSON object")
+    p.add_argument("--config", metavar="PATH", help="settings TOML file (its review-events file and last review date are used)")
+
     p = commands.add_parser("demo", help="generate synthetic exports, load them and render both reports")
     p.add_argument("--out", metavar="DIR", default="data/demo", help="where to write the synthetic exports (default data/demo)")
     _common(p)
@@ -274,6 +279,15 @@ def _cmd_indicators(args: argparse.Namespace, settings) -> int:
     return 0
 
 
+def _cmd_policy_check(args: argparse.Namespace, settings) -> int:
+    from policy_analytics import policy_check, register
+
+    events = register.load_review_events(settings.review_events_file)
+    found = policy_check.check_policy(args.policy, events, last_reviewed=settings.last_reviewed)
+    print(policy_check.to_json(found) if args.json else policy_check.to_text(found))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace, settings) -> int:
     from policy_analytics import synthetic
 
@@ -358,4 +372,5 @@ COMMANDS = {
     "indicators": _cmd_indicators,
     "report": _cmd_report,
     "demo": _cmd_demo,
+    "policy-check": _cmd_policy_check,
 }

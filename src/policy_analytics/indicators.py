@@ -538,6 +538,7 @@ def _events_trigger(events: list[register.ReviewEvent], settings: Settings, peri
             f"{_plural(len(events), 'change')} in law, guidance or case law dated {span} may need the policy "
             f"updating; the latest: {latest.title} ({format_day(latest.date)})."
         )
+    reason += " " + register.register_note(register.register_as_of(), period.end)
     return _trigger("review_events", bool(events), listed, 1, reason)
 
 

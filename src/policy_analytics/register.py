@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import io
@@ -17,7 +18,10 @@ KINDS: tuple[str, ...] = ("legislation", "guidance", "case_law")
 COLUMNS: tuple[str, ...] = ("date", "kind", "title", "source")
 SHIPPED = "shipped"
 
+STALE_AFTER_MONTHS = 6  # a register older than this at the end of a period is flagged as possibly out of date
+
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_AS_OF = re.compile(r"#\s*as of\s+(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
@@ -58,8 +62,18 @@ def _decode(raw: bytes) -> str:
         return raw.decode("cp1252")
 
 
+def _strip_comments(text: str) -> tuple[str, int]:
+    """The text without its leading '#' lines (the as-of note), and how many lines were dropped."""
+    lines = text.split("\n")
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].lstrip("\ufeff").startswith("#"):
+        skipped += 1
+    return "\n".join(lines[skipped:]), skipped
+
+
 def _read_rows(text: str, where: str, origin: str) -> list[ReviewEvent]:
     """Parse register CSV text into events; any problem raises a UserError naming where it is."""
+    text, skipped = _strip_comments(text)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -72,7 +86,7 @@ def _read_rows(text: str, where: str, origin: str) -> list[ReviewEvent]:
         raise UserError(f"The review-events file {where} has no {', '.join(missing)} column (it needs {', '.join(COLUMNS)}).")
     index = {col: keys.index(col) for col in COLUMNS}
     events: list[ReviewEvent] = []
-    for row_number, row in enumerate(reader, start=2):
+    for row_number, row in enumerate(reader, start=2 + skipped):
         if not any(cell.strip() for cell in row):
             continue  # a blank line, as spreadsheets often leave at the end
         cells = {col: (row[i].strip() if i < len(row) else "") for col, i in index.items()}
@@ -93,10 +107,43 @@ def _read_rows(text: str, where: str, origin: str) -> list[ReviewEvent]:
     return events
 
 
+def _shipped_text() -> str:
+    return resources.files("policy_analytics").joinpath("data/review_events.csv").read_text("utf-8")
+
+
+def register_as_of() -> dt.date:
+    """The date the shipped register was last brought up to date (its '# as of' first line)."""
+    match = _AS_OF.match(_shipped_text())
+    if match is None:
+        raise RuntimeError("the shipped review-events register has no '# as of YYYY-MM-DD' first line")
+    return dt.date.fromisoformat(match.group(1))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day where it is shorter)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def register_is_stale(as_of: dt.date, period_end: dt.date) -> bool:
+    """True when the register is more than six months old at the end of the period."""
+    return _add_months(as_of, STALE_AFTER_MONTHS) < period_end
+
+
+def register_note(as_of: dt.date, period_end: dt.date) -> str:
+    """'Register as of D.', and a plain warning when it is more than six months old at the period's end."""
+    note = f"Register as of {as_of.day} {as_of:%B %Y}."
+    if register_is_stale(as_of, period_end):
+        note += (f" It is more than {STALE_AFTER_MONTHS} months old at the end of this period, so later changes in "
+                 "law, guidance or case law may be missing: update policy-analytics, or add them to the school's own "
+                 "review-events file.")
+    return note
+
+
 def load_review_events(extra_file: Path | None = None) -> list[ReviewEvent]:
     """The shipped register plus the school's own file (if given and present), sorted by date."""
-    shipped_text = resources.files("policy_analytics").joinpath("data/review_events.csv").read_text("utf-8")
-    events = _read_rows(shipped_text, "shipped with policy-analytics", SHIPPED)
+    events = _read_rows(_shipped_text(), "shipped with policy-analytics", SHIPPED)
     if extra_file is not None:
         path = Path(extra_file)
         if path.is_file():
