@@ -216,3 +216,13 @@ def test_unreadable_documents_are_refused_in_one_sentence(tmp_path, name, conten
     status, out, err = _run(str(path))
     assert status == 1 and out == ""
     assert message in err and str(path) in err and "Traceback" not in err
+
+
+def test_settings_name_the_document_relative_to_the_settings_file(tmp_path):
+    from policy_analytics.settings import Settings, load_settings
+
+    config = tmp_path / "school" / "settings.toml"
+    config.parent.mkdir()
+    config.write_text('[policy]\ndocument = "policies/social-media.docx"\n', encoding="utf-8")
+    assert load_settings(config).policy_document == tmp_path / "school" / "policies" / "social-media.docx"
+    assert Settings().policy_document is None and load_settings(None).policy_document is None

@@ -28,6 +28,7 @@ from policy_analytics.reports import formats, suppression
 from policy_analytics.reports import tables as report_tables
 from policy_analytics.reports import render as reports
 from policy_analytics.settings import load_settings
+from test_policy_check import PLANTED, write_docx
 
 TERM = "2025-26-autumn"
 PREVIOUS_TERM = "2024-25-summer"
@@ -44,6 +45,7 @@ schools = ["Alder School", "Birch School"]
 version = "2024-10"
 last_reviewed = 2024-10-01
 review_due = 2026-10-01
+document = "policy/staff-social-media-policy.docx"
 
 [reporting]
 suppress_below = 3
@@ -178,6 +180,8 @@ def env(tmp_path_factory):
     base = tmp_path_factory.mktemp("reports")
     config = base / "settings.toml"
     config.write_text(SETTINGS_TOML, encoding="utf-8")
+    (base / "policy").mkdir()
+    write_docx(PLANTED, base / "policy" / "staff-social-media-policy.docx")  # the policy-check fixture
     settings = load_settings(config)
     warehouse = base / "warehouse.duckdb"
     con = db.connect(warehouse, settings)
@@ -495,6 +499,25 @@ def test_annual_report_equals_indicators_json(annual, env):
     assert any("GDPR 2018" in p.get_text() for p in points)
     assert "Evidence for each trigger that fired" in annual.text
     assert "Points for the review" in annual.text
+
+
+def test_annual_report_checks_the_policy_document(annual, termly):
+    """[policy] document names the planted DOCX: its 6 planted findings, and the shipped register's changes
+    after its printed last review (1 Oct 2024) and by 31 Jul 2026 on its sections: harassment 26 Oct 2024,
+    18 Dec 2025, 6 Apr 2026; data protection 19 Jun 2025, 5 Feb 2026, 19 Jun 2026. 12 rows."""
+    table = annual.soup.find(id="policy-findings")
+    rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in table.select("tbody tr")]
+    assert len(rows) == 12
+    kinds = [r[0] for r in rows]
+    assert kinds.count("Outdated name") == 4 and kinds.count("Old edition of guidance") == 1
+    assert kinds.count("Review date") == 1 and kinds.count("Change since the last review") == 6
+    assert any("Google+" in r[2] for r in rows) and any("Keeping Children Safe in Education 2018" in r[2] for r in rows)
+    assert "staff-social-media-policy.docx" in annual.text
+    assert annual.soup.select_one('nav.report-contents a[href="#section-policy"]') is not None
+    points = " ".join(li.get_text() for li in annual.soup.select("ul.report-points li"))
+    assert "The policy document names 12 things to update" in points
+    assert "Register as of 2 December 2026." in annual.text
+    assert termly.soup.find(id="policy-findings") is None and "Register as of 2 December 2026." in termly.text
 
 
 # --- disclosure control and privacy ----------------------------------------------------------------

@@ -54,6 +54,7 @@ class Settings:
     significant: Significant = field(default_factory=Significant)
     suppress_below: int = 3
     review_events_file: Path | None = None
+    policy_document: Path | None = None
     terms: dict[str, tuple[date, date]] = field(default_factory=dict)
     source: Path | None = None
 
@@ -135,12 +136,13 @@ def _build(raw: dict[str, Any], source: Path | None) -> Settings:
         if end < start:
             raise UserError(f"Settings file {source}: terms.{label} ends before it starts.")
         terms[str(label).strip().lower()] = (start, end)
+    base = source.parent if source else Path.cwd()  # files named in the settings are relative to it
     extra = raw.get("review_events", {}).get("extra_file")
     extra_path = None
     if extra:
-        base = source.parent if source else Path.cwd()
         extra_path = (base / extra) if not Path(extra).is_absolute() else Path(extra)
     review_due = policy.get("review_due")
+    document = str(policy.get("document", "") or "")
     return Settings(
         organisation_name=str(org.get("name", "Example Academy Trust")),
         schools=schools,
@@ -152,6 +154,7 @@ def _build(raw: dict[str, Any], source: Path | None) -> Settings:
         significant=significant,
         suppress_below=int(raw.get("reporting", {}).get("suppress_below", 3)),
         review_events_file=extra_path,
+        policy_document=(base / document) if document else None,
         terms=terms,
         source=source,
     )

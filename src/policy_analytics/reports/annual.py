@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from policy_analytics.policy_check import KIND_LABELS
 from policy_analytics.reports.formats import (
     LEGISLATION_STATUS_LABELS, NO_VALUE, attr_or_key, fmt_count, fmt_date, fmt_days, fmt_pct, label, triggers_by_id,
     value_at,
@@ -132,9 +133,30 @@ def cited_acts_for(event: Any, cited: Sequence[Mapping[str, str]]) -> list[str]:
             if any(w in title and (not y or y in title) for w, y in _act_keys(c))]
 
 
+def policy_table(found: Any, table_id: str = "policy-findings") -> Block:
+    """What policy-check found in the policy document: the kind, the section, what to update and the source."""
+    findings = list(getattr(found, "findings", []) or [])
+    if not findings:
+        return note("The policy check found nothing to update in the policy document.", "empty")
+    frame = pd.DataFrame(
+        {
+            "Kind": [KIND_LABELS.get(f.kind, f.kind) for f in findings],
+            "Section of the policy": [f.section or NO_VALUE for f in findings],
+            "What to update": [f.detail for f in findings],
+            "Source": [_source_link(f.source) for f in findings],
+        }
+    )
+    gt = gt_table(frame, table_id).fmt_markdown(columns="Source")
+    return table_html(gt, wide=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # Points for the review
 # ---------------------------------------------------------------------------------------------
+
+
+def _counted(findings: Sequence[Any]) -> str:
+    return f"{len(findings)} thing{'s' if len(findings) != 1 else ''}"
 
 
 def review_points(
@@ -143,6 +165,8 @@ def review_points(
     cited: Sequence[Mapping[str, str]],
     events: Sequence[Any],
     previous_year: Mapping[str, Any] | None = None,
+    register_note: str = "",
+    policy: Any = None,
 ) -> list[str]:
     """Points for HR to consider in the policy review, from the triggers, the register and the data."""
     points: list[str] = []
@@ -176,6 +200,12 @@ def review_points(
             points.append(f"Check what the policy says under the {', '.join(acts)} against: {what}.")
         else:
             points.append(f"The policy cites nothing this bears on; consider whether it should: {what}.")
+    if register_note and "months old" in register_note:
+        points.append(register_note)
+    if policy is not None and policy.findings:
+        points.append(f"The policy document names {_counted(policy.findings)} to update (outdated names, old "
+                      "editions of guidance, review dates, changes since the last review): see \u201cThe policy "
+                      "document\u201d below.")
     t = settings.targets
     if trig.get("removal_target", {}).get("fired"):
         points.append(

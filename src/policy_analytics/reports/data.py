@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from policy_analytics import db, indicators, periods, register
+from policy_analytics import db, indicators, periods, policy_check, register
 from policy_analytics.errors import UsageError
 from policy_analytics.periods import Period
 from policy_analytics.settings import Settings, load_settings
@@ -47,6 +47,8 @@ class ReportData:
     previous_terms: list[tuple[Period, dict[str, Any]]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     cited: list[dict[str, str]] = field(default_factory=list)
+    register_as_of: date | None = None
+    policy: Any = None  # the annual report's policy_check.PolicyCheck, when [policy] document names the file
 
     @property
     def scope(self) -> str:
@@ -172,6 +174,11 @@ def gather(
             before = periods.terms_of_year(previous.label, settings)
             data.previous_terms = list(zip(before, indicators.indicators_by_term(con, settings, previous, school_name)))
             data.cited = register.load_cited_legislation()
+            data.register_as_of = register.register_as_of()
+            if settings.policy_document is not None:
+                data.policy = policy_check.check_policy(
+                    settings.policy_document, register.load_review_events(settings.review_events_file),
+                    last_reviewed=settings.last_reviewed, until=the_period.end)
         events = next((t for t in ind["triggers"] if t["id"] == "review_events"), None)
         data.events = list(events["value"]) if events and isinstance(events.get("value"), list) else []
     finally:

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
-from policy_analytics import metrics
-from policy_analytics.reports.annual import events_table, legislation_table, review_points, term_table
+from policy_analytics import metrics, register
+from policy_analytics.reports.annual import events_table, legislation_table, policy_table, review_points, term_table
 from policy_analytics.reports.charts import bar_chart, coverage_chart, month_chart, response_chart, term_chart
 from policy_analytics.reports.formats import OUTCOME_LABELS, fmt_count, fmt_date, fmt_datetime, label, staff_groups_in_order
 from policy_analytics.reports.markup import Block, bullet_list, heading, note
@@ -51,6 +52,7 @@ SECTIONS_ANNUAL = (
     *SECTIONS_TERMLY[:2],
     ("terms", "Term by term"),
     ("changes", "Changes since the last review"),
+    ("policy", "The policy document"),
     ("points", "Points for the review"),
     *SECTIONS_TERMLY[2:],
 )
@@ -58,7 +60,8 @@ SECTIONS_ANNUAL = (
 
 def _sections(data: Any) -> list[tuple[str, str]]:
     chosen = SECTIONS_ANNUAL if data.kind == "annual" else SECTIONS_TERMLY
-    return [(a, t) for a, t in chosen if a != "schools" or (data.school is None and data.schools)]
+    return [(a, t) for a, t in chosen if (a != "schools" or (data.school is None and data.schools))
+            and (a != "policy" or getattr(data, "policy", None) is not None)]
 
 
 def _title_of(data: Any) -> str:
@@ -257,7 +260,7 @@ def changes_section(data: Any) -> list[Any]:
     if data.kind != "annual":
         return []
     intro = (f"Changes recorded in the review-events register after the last review "
-             f"({fmt_date(data.settings.last_reviewed)}) and by {fmt_date(data.period.end)}.")
+             f"({fmt_date(data.settings.last_reviewed)}) and by {fmt_date(data.period.end)}. {_register_note(data)}")
     return [
         heading("Changes since the last review", anchor="changes", intro=intro),
         events_table(data.events, data.cited),
@@ -267,10 +270,28 @@ def changes_section(data: Any) -> list[Any]:
     ]
 
 
+def _register_note(data: Any) -> str:
+    """'Register as of D.', with the warning when it is over six months old at the period's end."""
+    return register.register_note(data.register_as_of or register.register_as_of(), data.period.end)
+
+
+def policy_section(data: Any) -> list[Any]:
+    """The annual report's check of the policy document itself, when the settings name it."""
+    if data.kind != "annual" or data.policy is None:
+        return []
+    found = data.policy
+    printed = (f"last reviewed {fmt_date(found.last_reviewed)}" if found.last_reviewed else "no last-review date printed")
+    intro = (f"What policy-check found in {Path(found.document).name} ({printed}): acts and platforms named by an "
+             "old name, guidance cited by an old edition, review statements that disagree with the printed review "
+             f"date, and register changes since the last review that bear on a section the policy has. {_register_note(data)}")
+    return [heading("The policy document", anchor="policy", intro=intro), policy_table(found)]
+
+
 def points_section(data: Any) -> list[Any]:
     """The annual report's points for HR to consider in the review."""
     if data.kind != "annual":
         return []
     intro = "For HR to consider when reviewing the policy, drawn from the checks, the register and the figures."
     return [heading("Points for the review", anchor="points", intro=intro),
-            bullet_list(review_points(data.ind, data.settings, data.cited, data.events, data.prev))]
+            bullet_list(review_points(data.ind, data.settings, data.cited, data.events, data.prev,
+                                      _register_note(data), data.policy))]
