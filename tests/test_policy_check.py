@@ -226,3 +226,25 @@ def test_settings_name_the_document_relative_to_the_settings_file(tmp_path):
     config.write_text('[policy]\ndocument = "policies/social-media.docx"\n', encoding="utf-8")
     assert load_settings(config).policy_document == tmp_path / "school" / "policies" / "social-media.docx"
     assert Settings().policy_document is None and load_settings(None).policy_document is None
+
+
+@pytest.mark.parametrize("line", ["Date approved: 01/10/2024", "Policy date: 1st October 2024", "Issued on 2024-10-01"])
+def test_other_ways_of_printing_the_last_review(tmp_path, line):
+    blocks = [(False, line) if text.startswith("Last reviewed") else (h, text) for h, text in PLANTED]
+    found = policy_check.check_policy(write_text(blocks, tmp_path / "p.txt"), EVENTS, until=UNTIL)
+    assert found.last_reviewed == "2024-10-01" and found.changes_since_from == "the policy"
+    assert _kinds(found) == EXPECTED
+
+
+def test_cli_without_a_printed_date_uses_only_a_school_settings_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("POLICY_ANALYTICS_CONFIG", raising=False)
+    blocks = [b for b in PLANTED if not b[1].startswith(("Last reviewed", "Next review"))]
+    path = write_markdown(blocks, tmp_path / "undated.md")
+    status, out, _ = _run(str(path))
+    assert status == 0 and "Register changes are not listed" in out and "Change since the last review" not in out
+    config = tmp_path / "settings.toml"
+    config.write_text("[policy]\nlast_reviewed = 2026-05-01\n", encoding="utf-8")
+    status, out, _ = _run(str(path), "--config", str(config))
+    assert "Register changes counted from 2026-05-01 (the last review, from the settings)." in out
+    # after 1 May 2026, by today: 19 Jun 2026 (data protection) and 1 Oct 2026 (harassment, planned)
+    assert out.count("- Change since the last review") == 2

@@ -283,7 +283,9 @@ def _cmd_policy_check(args: argparse.Namespace, settings) -> int:
     from policy_analytics import policy_check, register
 
     events = register.load_review_events(settings.review_events_file)
-    found = policy_check.check_policy(args.policy, events, last_reviewed=settings.last_reviewed)
+    # the shipped default last_reviewed is an example: only a school's own settings file says when it reviewed
+    since = settings.last_reviewed if settings.source is not None else None
+    found = policy_check.check_policy(args.policy, events, last_reviewed=since)
     print(policy_check.to_json(found) if args.json else policy_check.to_text(found))
     return 0
 

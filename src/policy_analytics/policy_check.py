@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -61,6 +62,8 @@ class PolicyCheck:
     last_reviewed: str
     next_review: str
     register_as_of: str
+    changes_since: str = ""  # the date register changes are counted from ('' when there is none)
+    changes_since_from: str = ""  # "the policy" (its printed last review) or "the settings"
     named: dict[str, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
@@ -150,13 +153,15 @@ def _markdown_blocks(text: str) -> list[Block]:
 
 
 def _text_blocks(text: str) -> list[Block]:
-    """Plain text lines; a short line with no closing punctuation that starts with a capital or a number is a heading."""
+    """Plain text lines; a short line with no closing punctuation or date that starts with a capital or a number
+    is a heading."""
     blocks = []
     for line in text.splitlines():
         stripped = line.strip()
         if stripped:
             heading = (len(stripped.split()) <= 8 and not re.search(r"[.,;:)]$", stripped)
-                       and re.match(r"(\d+(\.\d+)*\.?\s+)?[A-Z]", stripped) is not None and ":" not in stripped)
+                       and re.match(r"(\d+(\.\d+)*\.?\s+)?[A-Z]", stripped) is not None and ":" not in stripped
+                       and parse_date(stripped) is None)
             blocks.append(Block(stripped, heading))
     return blocks
 
@@ -171,14 +176,15 @@ class _Text:
         parts, self._starts, self._headings, offset = [], [], [], 0
         current = ""
         for block in blocks:
+            text = unicodedata.normalize("NFKC", block.text)  # PDF ligatures and non-breaking spaces read plainly
             if block.heading:
-                current = block.text
-            parts.append(block.text)
+                current = text
+            parts.append(text)
             self._starts.append(offset)
             self._headings.append(current)
-            offset += len(block.text) + 1
+            offset += len(text) + 1
         self.text = "\n".join(parts)
-        self.headings = [b.text for b in blocks if b.heading]
+        self.headings = [h for h, b in zip(self._headings, blocks) if b.heading]
 
     def section_at(self, offset: int) -> str:
         """The heading above this character ('' before the first heading)."""
@@ -321,7 +327,8 @@ def check_policy(path: str | Path, events: Sequence[register.ReviewEvent] | None
     last, due = printed_dates(doc)
     since = last or last_reviewed
     found = PolicyCheck(str(path), last.isoformat() if last else "", due.isoformat() if due else "",
-                        register.register_as_of().isoformat(), _named(doc))
+                        register.register_as_of().isoformat(), since.isoformat() if since else "",
+                        ("the policy" if last else "the settings") if since else "", _named(doc))
     found.findings = _outdated(doc) + _old_guidance(doc) + _review_statement(doc, last, due)
     if since is not None:
         chosen = register.load_review_events() if events is None else events
@@ -342,6 +349,11 @@ def to_text(found: PolicyCheck) -> str:
     lines = [f"Policy document: {found.document}",
              f"Last reviewed: {found.last_reviewed or 'not printed on it'}; next review: {found.next_review or 'not printed on it'}",
              f"Register as of {found.register_as_of}."]
+    if found.changes_since:
+        lines.append(f"Register changes counted from {found.changes_since} (the last review, from {found.changes_since_from}).")
+    else:
+        lines.append("Register changes are not listed: no last-review date is printed on the policy and no settings "
+                     "file was given (pass --config with [policy] last_reviewed).")
     for key, values in found.named.items():
         lines.append(f"Named {key}: {', '.join(values) if values else 'none'}")
     if not found.findings:
