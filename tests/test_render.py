@@ -645,6 +645,17 @@ def test_pdf_is_printed_on_a4(termly, tmp_path):
     assert re.search(rb"/MediaBox\s*\[\s*0 0 59[45]\.\d+ 84[12]\.\d+\s*\]", data), "A4 pages (595 x 842 pt)"
 
 
+def test_annual_report_with_a_missing_policy_document_says_so_plainly(env, capsys, tmp_path):
+    config = tmp_path / "settings.toml"
+    config.write_text(SETTINGS_TOML.replace("policy/staff-social-media-policy.docx", "policy/gone.docx"), encoding="utf-8")
+    status = cli.main(["report", "annual", "--year", YEAR, "--out", str(tmp_path), "--db", env["db"], "--config", str(config)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert f"The policy document {tmp_path / 'policy' / 'gone.docx'} does not exist." in err
+    assert f"named by [policy] document in {config}" in err and "Traceback" not in err
+    assert not list(tmp_path.glob("*.html"))  # refused before any work
+
+
 def test_pdf_without_chromium_says_so_plainly(env, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("POLICY_ANALYTICS_CHROMIUM", str(tmp_path / "no-such-chromium"))
     status = cli.main(["report", "termly", "--term", TERM, "--pdf", "--out", str(tmp_path), *env["cli"]])

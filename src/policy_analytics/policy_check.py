@@ -336,6 +336,17 @@ def check_policy(path: str | Path, events: Sequence[register.ReviewEvent] | None
     return found
 
 
+def check_settings_document(settings: Any, until: dt.date) -> PolicyCheck | None:
+    """The annual report's check of the file `[policy] document` names (None when it names none)."""
+    if settings.policy_document is None:
+        return None
+    try:
+        return check_policy(settings.policy_document, register.load_review_events(settings.review_events_file),
+                            last_reviewed=settings.last_reviewed, until=until)
+    except UserError as exc:
+        raise UserError(f"{exc} It is named by [policy] document in {settings.source}.") from None
+
+
 # --- output ----------------------------------------------------------------------------------------
 
 

@@ -175,10 +175,7 @@ def gather(
             data.previous_terms = list(zip(before, indicators.indicators_by_term(con, settings, previous, school_name)))
             data.cited = register.load_cited_legislation()
             data.register_as_of = register.register_as_of()
-            if settings.policy_document is not None:
-                data.policy = policy_check.check_policy(
-                    settings.policy_document, register.load_review_events(settings.review_events_file),
-                    last_reviewed=settings.last_reviewed, until=the_period.end)
+            data.policy = policy_check.check_settings_document(settings, the_period.end)
         events = next((t for t in ind["triggers"] if t["id"] == "review_events"), None)
         data.events = list(events["value"]) if events and isinstance(events.get("value"), list) else []
     finally:

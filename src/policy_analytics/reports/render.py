@@ -293,6 +293,10 @@ def render_report(
         school_name = indicators.resolve_school(con, settings, school)
     finally:
         con.close()
+    if kind == "annual":
+        from policy_analytics import policy_check
+
+        policy_check.check_settings_document(settings, the_period.end)  # a missing policy document, said plainly
     if pdf:
         require_chromium()  # before the slow part: say at once that no PDF can be printed
     out = Path(out_dir)
