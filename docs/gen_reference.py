@@ -8,7 +8,6 @@ The tests call the same functions. Run it as a script to print one: `python docs
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
 import tempfile
@@ -32,6 +31,7 @@ SETTING_MEANINGS = {
     "policy.version": "The current policy version: acknowledgement coverage counts staff on the roster for this version only.",
     "policy.last_reviewed": "The date the policy was last reviewed: the next review is counted from it, and review events dated after it fire the `review_events` trigger.",
     "policy.review_due": "The review date printed on the policy, if any: the next review is the earlier of this and the last review plus the interval.",
+    "policy.document": "The policy document (`.docx`, `.pdf`, `.md` or `.txt`), relative to the settings file: the annual report then checks it as `policy-check` does (see [the annual review](annual-review.md)). Empty: no check.",
     "policy.review_interval_months": "Calendar months between reviews; the `annual_review_due` trigger fires once the next review date has passed.",
     "targets.removal_hours": "Hours from report to confirmed removal within which a removal counts as within target (exactly on it counts).",
     "targets.removal_within_target_pct": "The `removal_target` trigger fires when removals within target, as a percentage of incidents needing removal, fall below this.",
@@ -332,11 +332,13 @@ def metrics_reference() -> str:
 
 
 def review_events_reference() -> str:
-    """The shipped review-events register as a table, newest first."""
-    text = resources.files("policy_analytics").joinpath("data/review_events.csv").read_text("utf-8")
-    rows = sorted(csv.DictReader(text.splitlines()), key=lambda r: r["date"], reverse=True)
-    out = ["| date | kind | change | source |", "| --- | --- | --- | --- |"]
-    out += [f"| {r['date']} | {r['kind']} | {r['title'].replace('|', '/')} | <{r['source']}> |" for r in rows]
+    """The shipped review-events register as a table, newest first, under its as-of date."""
+    from policy_analytics import register
+
+    events = sorted(register.load_review_events(), key=lambda e: e.date, reverse=True)
+    out = [f"Register as of {register.register_as_of().isoformat()}.", "",
+           "| date | kind | change | source |", "| --- | --- | --- | --- |"]
+    out += [f"| {e.date.isoformat()} | {e.kind} | {e.title.replace('|', '/')} | <{e.source}> |" for e in events]
     return "\n".join(out) + "\n"
 
 
