@@ -165,7 +165,7 @@ def review_points(
     cited: Sequence[Mapping[str, str]],
     events: Sequence[Any],
     previous_year: Mapping[str, Any] | None = None,
-    register_note: str = "",
+    stale_register: str = "",
     policy: Any = None,
 ) -> list[str]:
     """Points for HR to consider in the policy review, from the triggers, the register and the data."""
@@ -200,12 +200,12 @@ def review_points(
             points.append(f"Check what the policy says under the {', '.join(acts)} against: {what}.")
         else:
             points.append(f"The policy cites nothing this bears on; consider whether it should: {what}.")
-    if register_note and "months old" in register_note:
-        points.append(register_note)
+    if stale_register:
+        points.append(stale_register)
     if policy is not None and policy.findings:
         points.append(f"The policy document names {_counted(policy.findings)} to update (outdated names, old "
                       "editions of guidance, review dates, changes since the last review): see \u201cThe policy "
-                      "document\u201d below.")
+                      "document\u201d above.")
     t = settings.targets
     if trig.get("removal_target", {}).get("fired"):
         points.append(

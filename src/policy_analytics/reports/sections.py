@@ -270,9 +270,13 @@ def changes_section(data: Any) -> list[Any]:
     ]
 
 
-def _register_note(data: Any) -> str:
-    """'Register as of D.', with the warning when it is over six months old at the period's end."""
-    return register.register_note(data.register_as_of or register.register_as_of(), data.period.end)
+def _register_note(data: Any, only_if_stale: bool = False) -> str:
+    """'Register as of D.', with the warning when it is over six months old at the period's end ('' when
+    `only_if_stale` and it is not)."""
+    as_of = data.register_as_of or register.register_as_of()
+    if only_if_stale and not register.register_is_stale(as_of, data.period.end):
+        return ""
+    return register.register_note(as_of, data.period.end)
 
 
 def policy_section(data: Any) -> list[Any]:
@@ -294,4 +298,4 @@ def points_section(data: Any) -> list[Any]:
     intro = "For HR to consider when reviewing the policy, drawn from the checks, the register and the figures."
     return [heading("Points for the review", anchor="points", intro=intro),
             bullet_list(review_points(data.ind, data.settings, data.cited, data.events, data.prev,
-                                      _register_note(data), data.policy))]
+                                      _register_note(data, only_if_stale=True), data.policy))]
