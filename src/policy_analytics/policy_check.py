@@ -300,7 +300,7 @@ def _named(doc: _Text) -> dict[str, list[str]]:
     named = rules()["named"]
     acts = []
     for match in re.finditer(named["acts_pattern"], doc.text):
-        words = match.group(0).split()
+        words = re.split(r"\s+and\s+the\s+", match.group(0))[-1].split()  # "UK GDPR and the Data Protection Act 2018"
         while words and (words[0].lower() in _LEADING_WORDS or words[0][0].islower()):
             words.pop(0)
         acts.append(" ".join(words))
