@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ class Significant:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable, with the defaults of docs/hr/settings-reference.md."""
+    """Everything configurable, with the defaults of SETTINGS_KEYS (docs/hr/settings-reference.md)."""
 
     organisation_name: str = "Example Academy Trust"
     schools: tuple[str, ...] = ("Example Primary School",)
@@ -69,13 +69,172 @@ def _default_toml() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _as_date(value: Any, where: str, path: Path | None) -> date:
-    if isinstance(value, date):
+# ---------------------------------------------------------------------------------------------
+# The settings keys: one declarative table (the settings reference in the docs is generated from it)
+# ---------------------------------------------------------------------------------------------
+
+TYPE_WORDS: dict[str, str] = {
+    "text": "text in quotes",
+    "texts": "a list of text in quotes, such as [\"a\", \"b\"]",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "date": "a date written YYYY-MM-DD",
+    "term dates": "[start, end] dates",
+}
+
+
+@dataclass(frozen=True)
+class SettingKey:
+    """One key of the settings file: where it lives, its type, default, allowed range and meaning."""
+
+    section: str
+    key: str
+    type: str  # one of TYPE_WORDS
+    default: Any
+    meaning: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # an empty text "" stands for "none"
+
+    @property
+    def name(self) -> str:
+        """The key as the settings file names it, e.g. 'targets.removal_hours'."""
+        return f"{self.section}.{self.key}"
+
+    def expected(self) -> str:
+        """What the key takes, in words: its type and its range."""
+        words = TYPE_WORDS[self.type]
+        if self.minimum is not None and self.maximum is not None:
+            words += f" from {self.minimum:g} to {self.maximum:g}"
+        elif self.minimum is not None:
+            words += f" of at least {self.minimum:g}"
+        if self.choices:
+            words += f", each one of {', '.join(self.choices)}"
+        if self.optional:
+            words += ", or \"\" for none"
+        return words
+
+
+SEVERITY_CHOICES = ("low", "medium", "high", "critical")
+
+SETTINGS_KEYS: tuple[SettingKey, ...] = (
+    SettingKey("organisation", "name", "text", "Example Academy Trust", "The trust or school named at the top of every report."),
+    SettingKey("organisation", "schools", "texts", ["Example Primary School"], "The schools; a blank school cell is the only one listed, or \"Unassigned\" where several are listed."),
+    SettingKey("policy", "version", "text", "2024-10", "The current policy version: acknowledgement coverage counts roster rows with this version."),
+    SettingKey("policy", "last_reviewed", "date", date(2024, 10, 1), "The date the policy was last reviewed."),
+    SettingKey("policy", "review_due", "date", date(2026, 10, 1), "The review date printed on the policy, if any.", optional=True),
+    SettingKey("policy", "document", "text", "", "The policy document (`.docx`, `.pdf`, `.md` or `.txt`), relative to the settings file: the annual report then checks it as `policy-check` does (see [the annual review](annual-review.md)). Empty: no check.", optional=True),
+    SettingKey("policy", "review_interval_months", "integer", 12, "Months between reviews.", 1, 120),
+    SettingKey("targets", "removal_hours", "number", 24, "Hours from report to removal that count as within the removal target.", 1, 8760),
+    SettingKey("targets", "removal_within_target_pct", "number", 90, "The share (%) of incidents needing removal that must be removed within the hours.", 0, 100),
+    SettingKey("targets", "acknowledgement_coverage_pct", "number", 95, "The share (%) of staff in post who must have acknowledged the current version.", 0, 100),
+    SettingKey("targets", "significant_incidents", "integer", 1, "Significant incidents in a period that recommend a review.", 1),
+    SettingKey("targets", "incident_rise_ratio", "number", 1.5, "Incidents this many times the comparison period's recommend a review.", 1),
+    SettingKey("targets", "incident_rise_min", "integer", 5, "The fewest incidents that can count as a rise.", 1),
+    SettingKey("targets", "wide_spread_shares", "integer", 20, "Shares at which an incident counts as widely spread.", 1),
+    SettingKey("targets", "wide_spread_platforms", "integer", 3, "Platforms reached at which an incident counts as widely spread.", 1),
+    SettingKey("significant", "severities", "texts", ["high", "critical"], "Severities that make an incident significant.", choices=SEVERITY_CHOICES),
+    SettingKey("significant", "police_referral", "boolean", True, "Whether a referral to the police makes an incident significant."),
+    SettingKey("significant", "safeguarding", "boolean", True, "Whether a safeguarding concern makes an incident significant."),
+    SettingKey("reporting", "suppress_below", "integer", 3, "Counts from 1 to one less than this are withheld in reports, to protect colleagues.", 2, 1000),
+    SettingKey("review_events", "extra_file", "text", "review_events.csv", "The school's own review-events file, relative to the settings file; ignored if absent.", optional=True),
+    SettingKey("terms", "YYYY-YY-term", "term dates", None, "The school's own dates of a term, as \"2025-26-autumn\" = [2025-09-03, 2025-12-19]."),
+)
+FREE_SECTIONS = ("terms",)  # sections whose keys are the school's own (checked by their own rule)
+
+
+def setting_key(name: str) -> SettingKey:
+    """The SETTINGS_KEYS entry named 'section.key'."""
+    for entry in SETTINGS_KEYS:
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
+
+
+def _shown(value: Any) -> str:
+    """A value as the settings file would write it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "true or false"), (str, "text"), (int, "a whole number"), (float, "a number with a fraction"),
+    (list, "a list"), (date, "a date"), (dict, "a table"),
+)
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, in words."""
+    return next((words for kind, words in _KINDS if isinstance(value, kind)), type(value).__name__)
+
+
+def check_value(entry: SettingKey, value: Any, source: Path | None) -> Any:
+    """The value of one key, type- and range-checked; a plain UserError naming key, value and what is expected."""
+
+    def refuse(why: str) -> UserError:
+        where = f"Settings file {source}" if source else "Settings"
+        return UserError(f"{where}: {entry.name} = {_shown(value)} {why}, but it must be {entry.expected()}.")
+
+    if entry.optional and value == "":
+        return None
+    if entry.type == "text":
+        if not isinstance(value, str):
+            return _refuse_hint(refuse(f"is {_kind(value)}"), entry, value)
+        if not value.strip():
+            raise refuse("is empty")
+        return value.strip()
+    if entry.type == "texts":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise refuse(f"is {_kind(value)}" if not isinstance(value, list) else "holds something other than text")
+        items = [v.strip() for v in value]
+        if entry.choices:
+            bad = [v for v in items if v.lower() not in entry.choices]
+            if bad:
+                raise refuse(f"holds {_shown(bad[0])}")
+            items = [v.lower() for v in items]
+        return tuple(items)
+    if entry.type == "boolean":
+        if not isinstance(value, bool):
+            raise refuse(f"is {_kind(value)}")
         return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise UserError(f"Settings file {path}: {where} = {value!r} is not a date (write it as YYYY-MM-DD).") from None
+    if entry.type == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value.strip()) if isinstance(value, str) else _not_a_date()
+        except ValueError:
+            raise refuse("is not a date") from None
+    # integer or number
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return _refuse_hint(refuse(f"is {_kind(value)}"), entry, value)
+    if entry.type == "integer" and not float(value).is_integer():
+        raise refuse("is not a whole number")
+    number = int(value) if entry.type == "integer" else value
+    if (entry.minimum is not None and number < entry.minimum) or (entry.maximum is not None and number > entry.maximum):
+        raise refuse("is out of range")
+    return number
+
+
+def _not_a_date() -> date:
+    raise ValueError("not a date")
+
+
+def _refuse_hint(error: UserError, entry: SettingKey, value: Any) -> Any:
+    """Add how to write the value where the fix is obvious (a number in quotes, a version without them)."""
+    if entry.type in ("integer", "number") and isinstance(value, str):
+        raise UserError(f"{error} Write it without quotes.")
+    if entry.type == "text" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise UserError(f"{error} Write it in quotes, exactly as it should read (a number loses its trailing zeros).")
+    raise error
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -91,7 +250,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise UserError(f"Settings file {source} does not exist.") from None
         except tomllib.TOMLDecodeError as exc:
             raise UserError(f"Settings file {source} is not valid TOML: {exc}.") from None
-        _refuse_unknown_keys(own, merged, source)
+        _refuse_unknown_keys(own, source)
         for section, values in own.items():
             if isinstance(values, dict):
                 merged.setdefault(section, {}).update(values)
@@ -100,29 +259,44 @@ def load_settings(path: str | Path | None = None) -> Settings:
     return _build(merged, source)
 
 
-def _refuse_unknown_keys(own: dict[str, Any], defaults: dict[str, Any], source: Path) -> None:
+def _refuse_unknown_keys(own: dict[str, Any], source: Path) -> None:
     """A misspelt key would silently keep its default: name it instead."""
+    known: dict[str, list[str]] = {}
+    for entry in SETTINGS_KEYS:
+        known.setdefault(entry.section, []).append(entry.key)
     for section, values in own.items():
-        if section not in defaults or not isinstance(values, dict):
+        if section not in known or not isinstance(values, dict):
             raise UserError(f"Settings file {source}: [{section}] is not a settings section this tool knows.")
-        if section == "terms":
+        if section in FREE_SECTIONS:
             continue
         for key in values:
-            if key not in defaults[section]:
-                known = ", ".join(defaults[section])
-                raise UserError(f"Settings file {source}: {section}.{key} is not a known setting (known: {known}).")
+            if key not in known[section]:
+                raise UserError(f"Settings file {source}: {section}.{key} is not a known setting "
+                                f"(known: {', '.join(known[section])}).")
 
 
-def _build(raw: dict[str, Any], source: Path | None) -> Settings:
-    org, policy = raw.get("organisation", {}), raw.get("policy", {})
-    targets = Targets(**{k: v for k, v in raw.get("targets", {}).items() if k in Targets.__dataclass_fields__})
-    sig_raw = raw.get("significant", {})
-    significant = Significant(
-        severities=tuple(str(s).lower() for s in sig_raw.get("severities", Significant.severities)),
-        police_referral=bool(sig_raw.get("police_referral", True)),
-        safeguarding=bool(sig_raw.get("safeguarding", True)),
-    )
-    schools = tuple(str(s) for s in org.get("schools", ["Example Primary School"])) or ("Unassigned",)
+def _checked(raw: dict[str, Any], source: Path | None) -> dict[str, Any]:
+    """Every key of SETTINGS_KEYS (outside the free sections), checked, by its name 'section.key'."""
+    values = {}
+    for entry in SETTINGS_KEYS:
+        if entry.section in FREE_SECTIONS:
+            continue
+        given = raw.get(entry.section, {}).get(entry.key, entry.default)
+        values[entry.name] = check_value(entry, given, source)
+    return values
+
+
+def _as_date(value: Any, where: str, path: Path | None) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise UserError(f"Settings file {path}: {where} = {value!r} is not a date (write it as YYYY-MM-DD).") from None
+
+
+def _term_dates(raw: dict[str, Any], source: Path | None) -> dict[str, tuple[date, date]]:
+    """The [terms] section: the school's own dates of each term it names."""
     terms = {}
     for label, window in raw.get("terms", {}).items():
         if not _TERM_LABEL.fullmatch(str(label).strip().lower()):
@@ -136,25 +310,34 @@ def _build(raw: dict[str, Any], source: Path | None) -> Settings:
         if end < start:
             raise UserError(f"Settings file {source}: terms.{label} ends before it starts.")
         terms[str(label).strip().lower()] = (start, end)
+    return terms
+
+
+def _build(raw: dict[str, Any], source: Path | None) -> Settings:
+    v = _checked(raw, source)
+    targets = Targets(**{k: v[f"targets.{k}"] for k in Targets.__dataclass_fields__})
+    significant = Significant(
+        severities=v["significant.severities"],
+        police_referral=v["significant.police_referral"],
+        safeguarding=v["significant.safeguarding"],
+    )
     base = source.parent if source else Path.cwd()  # files named in the settings are relative to it
-    extra = raw.get("review_events", {}).get("extra_file")
+    extra, document = v["review_events.extra_file"], v["policy.document"]
     extra_path = None
     if extra:
         extra_path = (base / extra) if not Path(extra).is_absolute() else Path(extra)
-    review_due = policy.get("review_due")
-    document = str(policy.get("document", "") or "")
     return Settings(
-        organisation_name=str(org.get("name", "Example Academy Trust")),
-        schools=schools,
-        policy_version=str(policy.get("version", "2024-10")),
-        last_reviewed=_as_date(policy.get("last_reviewed", date(2024, 10, 1)), "policy.last_reviewed", source),
-        review_due=_as_date(review_due, "policy.review_due", source) if review_due else None,
-        review_interval_months=int(policy.get("review_interval_months", 12)),
+        organisation_name=v["organisation.name"],
+        schools=v["organisation.schools"] or ("Unassigned",),
+        policy_version=v["policy.version"],
+        last_reviewed=v["policy.last_reviewed"],
+        review_due=v["policy.review_due"],
+        review_interval_months=v["policy.review_interval_months"],
         targets=targets,
         significant=significant,
-        suppress_below=int(raw.get("reporting", {}).get("suppress_below", 3)),
+        suppress_below=v["reporting.suppress_below"],
         review_events_file=extra_path,
         policy_document=(base / document) if document else None,
-        terms=terms,
+        terms=_term_dates(raw, source),
         source=source,
     )
