@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from policy_analytics.reports import charts
 from policy_analytics.reports.markup import Block
 from test_tables import sample_indicators, with_small_groups
@@ -56,7 +58,7 @@ def test_month_response_coverage_and_term_charts():
 def test_coverage_chart_draws_no_withheld_staff_group():
     fig = chart_figure(charts.coverage_chart(with_small_groups(sample_indicators()), 95, 3, chart_id="cov"))
     assert list(fig.data[0].y) == ["Support staff"]  # governors and volunteers are small; teaching protects them
-    assert list(fig.data[0].customdata) == [[8, 10]]
+    assert list(fig.data[0].customdata) == [[8, 10, "80%"]]
     one_small_group = {"acknowledgements": {"by_group": {"governor": {"active_staff": 2, "acknowledged": 1,
                                                                       "coverage_pct": 50.0}}}}
     assert "No staff group is large enough" in charts.coverage_chart(one_small_group, 95, 3, chart_id="c").html
@@ -85,3 +87,31 @@ def test_count_axes_tick_at_whole_numbers():
     assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
     fig = chart_figure(charts.month_chart([(date(2025, 9, 1), 40)], chart_id="m"))
     assert fig.layout.yaxis.dtick is None  # plotly's own whole-number steps for larger counts
+
+
+@pytest.mark.parametrize(
+    "target, names, within",
+    [
+        (24, ["Under 6 hours", "6 to 12 hours", "12 to 24 hours", "1 to 2 days", "2 to 7 days", "Over 7 days"], 3),
+        (48, ["Under 12 hours", "12 to 24 hours", "1 to 2 days", "2 to 4 days", "4 to 14 days", "Over 14 days"], 3),
+        (72, ["Under 18 hours", "18 to 36 hours", "36 to 72 hours", "3 to 6 days", "6 to 21 days", "Over 21 days"], 3),
+    ],
+)
+def test_time_bands_follow_the_removal_target(target, names, within):
+    bands = charts.hour_bands([target, target + 1, 3 * target], target)
+    assert [b for b, _, _ in bands] == names
+    assert [ok for _, _, ok in bands] == [True] * within + [False] * (6 - within)
+    # exactly the target is within it; an hour more is in the first band over it; 3 times it is in the fifth
+    assert [n for _, n, _ in bands] == [0, 0, 1, 1, 1, 0]
+
+
+@pytest.mark.parametrize("target", [24, 48, 72])
+def test_response_chart_names_and_draws_the_target_from_the_settings(target):
+    fig = chart_figure(charts.response_chart([1.0, target + 1.0], [2.0, target + 2.0], 0, target, chart_id="r"))
+    texts = [fig.layout.title.text] + [t.name for t in fig.data]
+    assert f"{target}-hour target" in " ".join(texts)
+    assert not any("24" in t for t in texts if target != 24)
+    hatched = dict(zip(fig.data[1].y, fig.data[1].marker.pattern.shape))
+    assert hatched[charts.hour_band_limits(target)[2][0]] == ""  # the band ending at the target is not late
+    assert hatched[charts.hour_band_limits(target)[3][0]] == "/"
+    assert fig.layout.shapes[0].y0 == 2.5  # the dashed line between the third and fourth bands

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+import pytest
 from bs4 import BeautifulSoup
 
 from policy_analytics import metrics
@@ -237,3 +238,28 @@ def test_definitions_cover_every_metric_label_shown():
     for m in metrics.METRICS:
         if not m.key.startswith("period."):
             assert m.label in rows
+
+
+def _hours(h: float) -> Settings:
+    from policy_analytics.settings import Targets
+
+    return Settings(targets=Targets(removal_hours=h))
+
+
+@pytest.mark.parametrize("hours", [24, 48, 72])
+def test_the_removal_trigger_is_named_with_the_settings_hours_everywhere(hours):
+    ind, settings = sample_indicators(), _hours(hours)
+    name = f"{hours}-hour removal target"
+    assert cells_by_row(rt.trigger_table(ind["triggers"], settings=settings).html, "triggers")[name]
+    assert name in rt.review_banner(ind, settings).html
+    per_school = {"Alder": ind, "Birch": ind}
+    matrix = rt.school_trigger_matrix(per_school, settings=settings).html
+    assert name in matrix
+    assert any(r.startswith(name) for r in rt.school_reasons(ind, settings=settings))
+    definitions = cells_by_row(rt.definitions_table(metrics.metrics_for(settings)).html, "definitions")
+    assert name in definitions
+    assert f"({hours}) hours; exactly {hours} hours counts" in " ".join(definitions["Removed within target"])
+    if hours != 24:
+        for html in (rt.trigger_table(ind["triggers"], settings=settings).html, matrix,
+                     rt.definitions_table(metrics.metrics_for(settings)).html):
+            assert "24-hour" not in html and "24 hours" not in html and "(24)" not in html

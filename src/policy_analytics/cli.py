@@ -275,7 +275,8 @@ def _cmd_indicators(args: argparse.Namespace, settings) -> int:
     if args.json:
         print(indicators.to_json(found))
     else:
-        print(indicators.to_text(found, heading=f"{settings.organisation_name}, {school or 'all schools'}"))
+        print(indicators.to_text(found, heading=f"{settings.organisation_name}, {school or 'all schools'}",
+                                 settings=settings))
     return 0
 
 

@@ -564,10 +564,12 @@ def _items(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
 
 
-def to_text(indicators: dict[str, Any], heading: str = "") -> str:
-    """A readable summary for the terminal: the review triggers first, then the figures."""
-    from policy_analytics.metrics import TRIGGER_LABELS
+def to_text(indicators: dict[str, Any], heading: str = "", settings: Settings | None = None) -> str:
+    """A readable summary for the terminal: the review triggers first, then the figures (trigger names worded with
+    the settings' targets)."""
+    from policy_analytics.metrics import trigger_labels
 
+    names = trigger_labels(settings)
     ind = indicators
     p, inc, resp, vis, rec = ind["period"], ind["incidents"], ind["response"], ind["visibility"], ind["recirculation"]
     br, ack, rev = ind["breaches"], ind["acknowledgements"], ind["review"]
@@ -579,9 +581,9 @@ def to_text(indicators: dict[str, Any], heading: str = "") -> str:
         f"Review triggers: {len(fired)} of {len(ind['triggers'])} fired. "
         + ("A policy review is recommended." if ind["review_recommended"] else "No review is called for."),
     ]
-    width = max(len(label) for label in TRIGGER_LABELS.values())
+    width = max(len(label) for label in names.values())
     for t in ind["triggers"]:
-        lines.append(f"  {'FIRED' if t['fired'] else 'ok':5}  {TRIGGER_LABELS[t['id']]:{width}}  {t['reason']}")
+        lines.append(f"  {'FIRED' if t['fired'] else 'ok':5}  {names[t['id']]:{width}}  {t['reason']}")
     lines += [
         "",
         f"Incidents          {inc['total']} (comparison period {inc['previous_total']}); {inc['significant']} significant, "

@@ -2,12 +2,15 @@
 
 Governors and analysts read the same words: the reports' definitions appendix and the docs' metric
 dictionary (docs/reference/metrics.md) are both rendered from `METRICS` (see `metrics_markdown`).
-Settings are named as in the settings file (`targets.removal_hours`), with their default in brackets.
+Settings are named as in the settings file (`targets.removal_hours`), with their value in brackets: the
+default in the docs, the school's own in its reports (`metrics_for(settings)`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from policy_analytics.settings import Settings, Targets
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Metric:
 _IN_PERIOD = "reported from 00:00 on the period's first day up to 23:59:59 on its last day"
 _REMOVED = "incidents reported in the period with a confirmed removal (`removed_at` filled in)"
 
-METRICS: tuple[Metric, ...] = (
+_TEMPLATES: tuple[Metric, ...] = (  # {name} stands for a setting's value, see _setting_values
     # period
     Metric("period.start", "Period start", "The first day of the period (ISO date), included."),
     Metric("period.end", "Period end", "The last day of the period (ISO date), included: the period runs to 23:59:59 that day."),
@@ -30,7 +33,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("period.title", "Period title", "The period in words, as reports head it (`Autumn term 2025-26`)."),
     # incidents
     Metric("incidents.total", "Incidents", f"Incidents {_IN_PERIOD} (by `reported_at`)."),
-    Metric("incidents.significant", "Significant incidents", "Incidents in the period that are significant: severity in `significant.severities` (high, critical), or referred to the police (when `significant.police_referral`, true), or raising a safeguarding concern (when `significant.safeguarding`, true)."),
+    Metric("incidents.significant", "Significant incidents", "Incidents in the period that are significant: severity in `significant.severities` ({severities}), or referred to the police (when `significant.police_referral`, {police_referral}), or raising a safeguarding concern (when `significant.safeguarding`, {safeguarding})."),
     Metric("incidents.safeguarding", "Safeguarding concerns", "Incidents in the period flagged as raising a safeguarding concern."),
     Metric("incidents.police_referrals", "Police referrals", "Incidents in the period flagged as reported to the police."),
     Metric("incidents.pupil_submitted", "Posted by pupils", "Incidents in the period whose material was submitted by a pupil (`submitted_by` = pupil); the pupil is dealt with under the behaviour policy."),
@@ -42,7 +45,7 @@ METRICS: tuple[Metric, ...] = (
     # response
     Metric("response.removal_needed", "Removal needed", "Incidents in the period where the school asked the host to remove or amend the material or a removal was confirmed (`removal_requested_at` or `removed_at` filled in)."),
     Metric("response.removed", "Removed", "Incidents in the period needing removal where removal was confirmed (`removed_at` filled in), as the data stands now, even if the removal came after the period ended."),
-    Metric("response.within_target", "Removed within target", "Removed incidents where `removed_at` − `reported_at` is at most `targets.removal_hours` (24) hours; exactly 24 hours counts as within target, 24 hours and 1 minute does not."),
+    Metric("response.within_target", "Removed within target", "Removed incidents where `removed_at` − `reported_at` is at most `targets.removal_hours` ({removal_hours}) hours; exactly {removal_hours} hours counts as within target, {removal_hours} hours and 1 minute does not."),
     Metric("response.within_target_pct", "Removed within target (%)", "Removed within target as a percentage (0-100) of removal needed, so material still visible counts against it; none to measure when no incident needed removal."),
     Metric("response.still_visible", "Still visible", "Incidents in the period needing removal with no confirmed removal: removal needed − removed."),
     Metric("response.median_hours", "Hours to removal (median)", f"Median of hours from `reported_at` to `removed_at` over {_REMOVED}; a removal recorded before the report counts as 0 hours. Percentiles interpolate linearly between the closest ranks."),
@@ -57,7 +60,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("recirculation.p90_shares", "Shares per incident (90th percentile)", "90th percentile (linear interpolation) of shares over incidents in the period with a shares count."),
     Metric("recirculation.max_shares", "Shares (most)", "The most shares of any incident in the period with a shares count."),
     Metric("recirculation.multi_platform", "On several platforms", "Incidents in the period found on 2 or more platforms (`platforms_reached` ≥ 2)."),
-    Metric("recirculation.wide_spread", "Widely spread", "Incidents in the period with `shares` ≥ `targets.wide_spread_shares` (20) or `platforms_reached` ≥ `targets.wide_spread_platforms` (3)."),
+    Metric("recirculation.wide_spread", "Widely spread", "Incidents in the period with `shares` ≥ `targets.wide_spread_shares` ({wide_spread_shares}) or `platforms_reached` ≥ `targets.wide_spread_platforms` ({wide_spread_platforms})."),
     # breaches
     Metric("breaches.opened", "Breach investigations opened", "Breach investigations with `opened_at` in the period."),
     Metric("breaches.closed", "Breach investigations closed", "Breach investigations with `closed_at` in the period, whenever they were opened."),
@@ -73,16 +76,16 @@ METRICS: tuple[Metric, ...] = (
     Metric("acknowledgements.by_group", "Coverage by staff group", "Staff in post, acknowledged and coverage (%) for each staff group with anyone in post, defined as above."),
     # review
     Metric("review.last_reviewed", "Last reviewed", "The date the policy was last reviewed (`policy.last_reviewed`)."),
-    Metric("review.next_due", "Next review due", "The earlier of the review date printed on the policy (`policy.review_due`) and the last review plus `policy.review_interval_months` (12) calendar months."),
+    Metric("review.next_due", "Next review due", "The earlier of the review date printed on the policy (`policy.review_due`) and the last review plus `policy.review_interval_months` ({review_interval_months}) calendar months."),
     Metric("review.overdue", "Review overdue", "True when the period's last day is after the next review date; a review due on the last day is not overdue."),
     Metric("review.days_overdue", "Days overdue", "Days from the next review date to the period's last day when overdue, else 0."),
     # triggers
     Metric("triggers.annual_review_due", "Annual review due", "Fires when the review is overdue at the end of the period. Value: days overdue; threshold: the date the review was due."),
-    Metric("triggers.significant_incidents", "Significant incidents", "Fires when significant incidents in the period reach `targets.significant_incidents` (1). Value: significant incidents; threshold: that number."),
-    Metric("triggers.removal_target", "24-hour removal target", "Fires when at least one incident needed removal and removed within target (%) is below `targets.removal_within_target_pct` (90); exactly at the target does not fire. Value: removed within target (%), none when nothing needed removal; threshold: the target."),
+    Metric("triggers.significant_incidents", "Significant incidents", "Fires when significant incidents in the period reach `targets.significant_incidents` ({significant_incidents}). Value: significant incidents; threshold: that number."),
+    Metric("triggers.removal_target", "{removal_hours}-hour removal target", "Fires when at least one incident needed removal and removed within target (%) is below `targets.removal_within_target_pct` ({removal_within_target_pct}); exactly at the target does not fire. Value: removed within target (%), none when nothing needed removal; threshold: the target."),
     Metric("triggers.recirculation", "Wide recirculation", "Fires when at least one incident in the period spread widely. Value: widely spread incidents; threshold: 1."),
-    Metric("triggers.acknowledgement_coverage", "Acknowledgement coverage", "Fires when acknowledgement coverage (%) is below `targets.acknowledgement_coverage_pct` (95); exactly at the target, or no one in post, does not fire. Value: coverage (%); threshold: the target."),
-    Metric("triggers.incident_rise", "Rise in incidents", "Fires when incidents in the period are at least `targets.incident_rise_min` (5) and at least `targets.incident_rise_ratio` (1.5) times the comparison period's. Value: incidents; threshold: the smallest number that fires, the larger of the minimum and the ratio times the comparison period's incidents rounded up."),
+    Metric("triggers.acknowledgement_coverage", "Acknowledgement coverage", "Fires when acknowledgement coverage (%) is below `targets.acknowledgement_coverage_pct` ({acknowledgement_coverage_pct}); exactly at the target, or no one in post, does not fire. Value: coverage (%); threshold: the target."),
+    Metric("triggers.incident_rise", "Rise in incidents", "Fires when incidents in the period are at least `targets.incident_rise_min` ({incident_rise_min}) and at least `targets.incident_rise_ratio` ({incident_rise_ratio}) times the comparison period's. Value: incidents; threshold: the smallest number that fires, the larger of the minimum and the ratio times the comparison period's incidents rounded up."),
     Metric("triggers.review_events", "Changes in law and guidance", "Fires when the review-events register (shipped, plus the school's own file) holds a change in law, guidance or case law dated after the last review and on or before the period's last day. Value: those events (date, kind, title, source); threshold: 1. The reason gives the register's as-of date and warns when it is more than six months old at the period's end."),
     Metric("review_recommended", "Review recommended", "True when any trigger fired."),
     # data
@@ -91,14 +94,44 @@ METRICS: tuple[Metric, ...] = (
     Metric("data.*.last_loaded", "Last loaded", "For each export: when a file of that kind was last loaded (ISO date and time), or none if never."),
 )
 
-TRIGGER_LABELS: dict[str, str] = {
-    m.key.removeprefix("triggers."): m.label for m in METRICS if m.key.startswith("triggers.")
-}
+
+
+def _setting_values(settings: Settings) -> dict[str, str]:
+    """The settings the definitions name, written as the settings file writes them."""
+    t, sig = settings.targets, settings.significant
+    values = {name: f"{getattr(t, name):g}" for name in Targets.__dataclass_fields__}
+    return values | {
+        "version": settings.policy_version,
+        "review_interval_months": str(settings.review_interval_months),
+        "severities": ", ".join(sig.severities) or "none",
+        "police_referral": "true" if sig.police_referral else "false",
+        "safeguarding": "true" if sig.safeguarding else "false",
+    }
+
+
+def metrics_for(settings: Settings | None = None) -> tuple[Metric, ...]:
+    """The metric dictionary worded with these settings' targets (the shipped defaults when None)."""
+    values = _setting_values(settings or Settings())
+    return tuple(Metric(m.key, m.label.format(**values), m.definition.format(**values)) for m in _TEMPLATES)
+
+
+def trigger_labels(settings: Settings | None = None) -> dict[str, str]:
+    """Each review trigger's name, by id, worded with these settings ('48-hour removal target')."""
+    return {m.key.removeprefix("triggers."): m.label for m in metrics_for(settings) if m.key.startswith("triggers.")}
+
+
+def section_title(section: str, settings: Settings | None = None) -> str:
+    """The title of a group of figures ('Response: the 48-hour removal target')."""
+    return _SECTIONS[section].format(**_setting_values(settings or Settings()))
+
+
+METRICS: tuple[Metric, ...] = metrics_for()
+TRIGGER_LABELS: dict[str, str] = trigger_labels()
 
 _SECTIONS: dict[str, str] = {
     "period": "Period",
     "incidents": "Incidents",
-    "response": "Response: the 24-hour removal target",
+    "response": "Response: the {removal_hours}-hour removal target",
     "visibility": "Visibility",
     "recirculation": "Recirculation",
     "breaches": "Breaches",
@@ -136,7 +169,7 @@ def metrics_markdown() -> str:
     ]
     section = None
     for m in METRICS:
-        title = _SECTIONS[m.key.split(".")[0]]
+        title = section_title(m.key.split(".")[0])
         if title != section:
             section = title
             lines += ["", f"### {title}", "", "| Figure | Label | Definition |", "| --- | --- | --- |"]

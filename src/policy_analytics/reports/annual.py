@@ -209,12 +209,12 @@ def review_points(
     t = settings.targets
     if trig.get("removal_target", {}).get("fired"):
         points.append(
-            f"Removal within {t.removal_hours:g} hours was {fmt_pct(value_at(ind, 'response.within_target_pct'))}, "
+            f"Removal within {t.removal_hours:g} hours was {fmt_pct(value_at(ind, 'response.within_target_pct'), t.removal_within_target_pct)}, "
             f"below the {t.removal_within_target_pct:g}% target: check the steps and contacts for asking hosts to "
             "remove material, and when to escalate to the ISP.")
     if trig.get("acknowledgement_coverage", {}).get("fired"):
         points.append(
-            f"Only {fmt_pct(value_at(ind, 'acknowledgements.coverage_pct'))} of staff in post have confirmed reading the "
+            f"Only {fmt_pct(value_at(ind, 'acknowledgements.coverage_pct'), t.acknowledgement_coverage_pct)} of staff in post have confirmed reading the "
             f"current policy (target {t.acknowledgement_coverage_pct:g}%): plan how the reviewed policy will be "
             "shared and acknowledged, including by governors, volunteers and contractors.")
     if trig.get("significant_incidents", {}).get("fired"):

@@ -150,21 +150,41 @@ def month_chart(months: Sequence[tuple[date, int]], *, chart_id: str, title: str
     return Chart(fig, chart_id, 340)
 
 
-HOUR_BANDS: tuple[tuple[str, float, float], ...] = (
-    ("Under 6 hours", 0, 6),
-    ("6 to 12 hours", 6, 12),
-    ("12 to 24 hours", 12, 24),
-    ("1 to 2 days", 24, 48),
-    ("2 to 7 days", 48, 168),
-    ("Over 7 days", 168, math.inf),
-)
+# The bands' limits as multiples of the removal target: a quarter, a half, the target, twice, seven times.
+BAND_MULTIPLES: tuple[float, ...] = (0.25, 0.5, 1, 2, 7)
+TARGET_BAND = BAND_MULTIPLES.index(1) + 1  # how many bands lie within the target
+
+
+def _span(hours: float) -> tuple[float, str]:
+    """A limit in days when it is whole days of at least one, else in hours."""
+    return (hours / 24, "days") if hours >= 24 and hours % 24 == 0 else (hours, "hours")
+
+
+def _band_name(lo: float, hi: float) -> str:
+    if lo == 0:
+        return f"Under {hi:g} hours"
+    if math.isinf(hi):
+        value, unit = _span(lo)
+        return f"Over {value:g} {unit}"
+    (low, low_unit), (high, high_unit) = _span(lo), _span(hi)
+    if low_unit != high_unit:
+        low, high, high_unit = lo, hi, "hours"
+    return f"{low:g} to {high:g} {high_unit}"
+
+
+def hour_band_limits(target_hours: float) -> tuple[tuple[str, float, float], ...]:
+    """(name, lower, upper) of the time bands for a removal target of `target_hours` (24: under 6 hours, 6 to 12
+    hours, 12 to 24 hours, 1 to 2 days, 2 to 7 days, over 7 days)."""
+    limits = [0.0] + [target_hours * m for m in BAND_MULTIPLES] + [math.inf]
+    return tuple((_band_name(lo, hi), lo, hi) for lo, hi in zip(limits, limits[1:]))
 
 
 def hour_bands(hours: Iterable[float | None], target_hours: float) -> list[tuple[str, int, bool]]:
-    """Counts in the HOUR_BANDS (0 < h <= upper, the first band from 0): (band, count, within target)."""
+    """Counts in the bands of `hour_band_limits` (lower < h <= upper, the first band from 0): (band, count,
+    within target)."""
     values = [float(h) for h in hours if not is_missing(h)]
     out = []
-    for name, lo, hi in HOUR_BANDS:
+    for name, lo, hi in hour_band_limits(target_hours):
         n = sum(1 for h in values if (lo < h <= hi) or (lo == 0 and h == 0))
         out.append((name, n, hi <= target_hours))
     return out
@@ -193,7 +213,7 @@ def response_chart(response_hours: Sequence[float | None], visible_hours: Sequen
             text=[str(n) for n in counts], textposition="outside", cliponaxis=False,
             hovertemplate=f"{name}, %{{y}}: %{{x}}<extra></extra>",
         ))
-    within = sum(1 for _, _, hi in HOUR_BANDS if hi <= target_hours)
+    within = TARGET_BAND
     # The target line, named in the legend (an annotation would collide with bar labels on a phone).
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"{target_hours:g}-hour target",
                              line={"color": ORANGE, "width": 2, "dash": "dash"}, hoverinfo="skip"))
@@ -232,9 +252,10 @@ def coverage_chart(ind: Mapping[str, Any], target_pct: float, threshold: int, *,
         x=pcts, y=[label("staff_group", g) for g in keys], orientation="h",
         marker_color=[ORANGE if b else BLUE for b in below],
         marker_pattern_shape=["/" if b else "" for b in below],
-        text=[f"{fmt_pct(p)}{' ▲' if b else ''}" for p, b in zip(pcts, below)], textposition="auto",
-        customdata=[[groups[g].get("acknowledged"), groups[g].get("active_staff")] for g in keys],
-        hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+        text=[f"{fmt_pct(p, target_pct)}{' ▲' if b else ''}" for p, b in zip(pcts, below)], textposition="auto",
+        customdata=[[groups[g].get("acknowledged"), groups[g].get("active_staff"), fmt_pct(p, target_pct)]
+                    for g, p in zip(keys, pcts)],
+        hovertemplate="%{y}: %{customdata[2]} (%{customdata[0]} of %{customdata[1]})<extra></extra>",
     ))
     height = max(240, 100 + 40 * len(keys))
     _layout(fig, "Staff who have read the current policy", "Confirmed reading it (%)",

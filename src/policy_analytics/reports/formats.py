@@ -88,6 +88,11 @@ def label(domain: str, key: str | None) -> str:
     return found if found else str(key).replace("_", " ").capitalize()
 
 
+def trigger_label(trigger_id: str | None, settings: Any = None) -> str:
+    """A review trigger's name worded with the settings' targets ('48-hour removal target')."""
+    return metrics.trigger_labels(settings).get(str(trigger_id)) or label("trigger", trigger_id)
+
+
 def staff_groups_in_order(groups: Iterable[str]) -> list[str]:
     """Staff groups in the reports' order: the vocabulary's first, then any others alphabetically."""
     present = set(groups)
@@ -160,12 +165,20 @@ def fmt_number(value: Any) -> str:
     return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
 
 
-def fmt_pct(value: Any) -> str:
-    """A percentage (0-100): whole when it is whole, else one decimal place."""
+def fmt_pct(value: Any, target: float | None = None) -> str:
+    """A percentage (0-100): whole when it is whole, else one decimal place, or more where rounding would make it
+    look whole or put it on the other side of `target` (94.96 is '94.96%', never '95.0%')."""
     if is_missing(value):
         return NO_VALUE
     value = float(value)
-    return f"{value:.0f}%" if abs(value - round(value)) < 1e-9 else f"{value:.1f}%"
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:.0f}%"
+    for places in (1, 2, 3):
+        shown = round(value, places)
+        if not shown.is_integer() and (target is None or (value < target) == (shown < target)):
+            return f"{value:.{places}f}%"
+    towards = math.floor if target is None or value < target else math.ceil
+    return f"{towards(value * 1000) / 1000:.3f}%"
 
 
 def fmt_hours(value: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from policy_analytics import metrics, register
 from policy_analytics.reports.annual import events_table, legislation_table, policy_table, review_points, term_table
 from policy_analytics.reports.charts import bar_chart, coverage_chart, month_chart, response_chart, term_chart
-from policy_analytics.reports.formats import OUTCOME_LABELS, fmt_count, fmt_date, fmt_datetime, label, staff_groups_in_order
+from policy_analytics.reports.formats import OUTCOME_LABELS, fmt_count, fmt_date, fmt_datetime, label, staff_groups_in_order, trigger_label
 from policy_analytics.reports.markup import Block, bullet_list, heading, note
 from policy_analytics.reports.tables import (
     acknowledgement_table, breaches_table, breakdown_table, data_table, definitions_table, headline_table,
@@ -72,7 +72,7 @@ def _title_of(data: Any) -> str:
 def title_section(data: Any) -> Block:
     """The report's title, scope, period, when it was made, the review verdict and a contents list."""
     contents = "".join(f'<li><a href="#section-{a}">{html.escape(t)}</a></li>' for a, t in _sections(data))
-    verdict = review_banner(data.ind).html
+    verdict = review_banner(data.ind, data.settings).html
     parts = [
         f'<header class="report-header"><p class="report-kicker">{html.escape(data.settings.organisation_name)}</p>',
         f"<h1>{html.escape(_title_of(data))}</h1>",
@@ -107,11 +107,11 @@ def triggers_section(data: Any) -> list[Any]:
     intro = ("The policy says it is reviewed every year and whenever law, guidance or case law changes, "
              "or a significant incident is reported. Each check below compares this "
              f"{_unit(data)} with those reasons.")
-    items = [heading("Review triggers", anchor="triggers", intro=intro), trigger_table(data.ind["triggers"])]
+    items = [heading("Review triggers", anchor="triggers", intro=intro), trigger_table(data.ind["triggers"], settings=data.settings)]
     if data.kind == "annual":
         fired = [t for t in data.ind["triggers"] if t.get("fired")]
         items.append(heading("Evidence for each trigger that fired", 3))
-        items.append(bullet_list([f"{label('trigger', t['id'])}: {t.get('reason')}" for t in fired]
+        items.append(bullet_list([f"{trigger_label(t['id'], data.settings)}: {t.get('reason')}" for t in fired]
                                  or ["No trigger fired this year."]))
     return items
 
@@ -215,10 +215,10 @@ def schools_section(data: Any) -> list[Any]:
                                empty_text="No incidents were reported."))
     items.append(heading("Review checks by school", 3))
     withheld = withhold_schools(data.per_school, data.threshold)
-    items.append(school_trigger_matrix(data.per_school, withheld))
+    items.append(school_trigger_matrix(data.per_school, withheld, settings=data.settings))
     for name in data.schools:
         ind = data.per_school[name]
-        reasons = school_reasons(ind, withheld=name in withheld)
+        reasons = school_reasons(ind, withheld=name in withheld, settings=data.settings)
         summary = f"{fmt_count(ind['incidents']['total'])} incidents reported."
         items.append(heading(name, 4, intro=summary))
         items.append(bullet_list(reasons) if reasons else
@@ -236,7 +236,7 @@ def data_section(data: Any) -> list[Any]:
 def definitions_section(data: Any) -> list[Any]:
     """The definitions appendix: every figure as the metric dictionary defines it."""
     intro = "Every figure in this report, as the metric dictionary defines it."
-    return [heading("Definitions", anchor="definitions", intro=intro), definitions_table(metrics.METRICS)]
+    return [heading("Definitions", anchor="definitions", intro=intro), definitions_table(metrics.metrics_for(data.settings))]
 
 
 def terms_section(data: Any) -> list[Any]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from policy_analytics.reports.formats import (
     KIND_LABELS, NO_VALUE, OK, REVIEW, SEVERITY_LABELS, attr_or_key, fmt_count, fmt_date, fmt_datetime, fmt_days,
-    fmt_hours, fmt_number, fmt_pct, is_missing, label, metric_label, staff_groups_in_order, status_text,
+    fmt_hours, fmt_number, fmt_pct, is_missing, label, metric_label, staff_groups_in_order, status_text, trigger_label,
     to_datetime, triggers_by_id, value_at,
 )
 from policy_analytics.reports.markup import FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note
@@ -123,13 +123,13 @@ def headline_rows(
             f"{t.incident_rise_ratio:g} times last period", status("incident_rise"), fmt_count(prev_total)),
         row("incidents.significant", fmt_count, f"Review if {t.significant_incidents} or more",
             status("significant_incidents")),
-        row("response.within_target_pct", fmt_pct,
+        row("response.within_target_pct", lambda v: fmt_pct(v, t.removal_within_target_pct),
             f"At least {t.removal_within_target_pct:g}% within {t.removal_hours:g} hours",
             status("removal_target") if removal_needed else NO_VALUE),
         row("response.median_hours", fmt_hours, NO_VALUE, NO_VALUE),
         row("response.still_visible", fmt_count, NO_VALUE, NO_VALUE),
         row("recirculation.wide_spread", fmt_count, "Review if 1 or more", status("recirculation")),
-        row("acknowledgements.coverage_pct", fmt_pct, f"At least {t.acknowledgement_coverage_pct:g}%",
+        row("acknowledgements.coverage_pct", lambda v: fmt_pct(v, t.acknowledgement_coverage_pct), f"At least {t.acknowledgement_coverage_pct:g}%",
             status("acknowledgement_coverage")),
         HeadlineRow("breaches.opened", metric_label("breaches.opened"), cur_b["opened"],
                     prev_b.get("opened", NO_VALUE), NO_VALUE, NO_VALUE),
@@ -178,7 +178,7 @@ def headline_table(
 
 def trigger_table(
     triggers: Sequence[Mapping[str, Any]], *, table_id: str = "triggers", title: str | None = None,
-    only_fired: bool = False,
+    only_fired: bool = False, settings: Any = None,
 ) -> Block:
     """The review triggers as a traffic-light table with the reason for each."""
     chosen = [t for t in triggers if t.get("fired") or not only_fired]
@@ -188,7 +188,7 @@ def trigger_table(
     # Three columns, so that the reason (which states the value and the threshold) fits a phone's width.
     frame = pd.DataFrame(
         {
-            "Check": [label("trigger", t.get("id")) for t in chosen],
+            "Check": [trigger_label(t.get("id"), settings) for t in chosen],
             "Status": statuses,
             "Why": [str(t.get("reason") or NO_VALUE) for t in chosen],
         }
@@ -201,9 +201,9 @@ def trigger_table(
     return table_html(gt)
 
 
-def review_banner(ind: Mapping[str, Any]) -> Block:
+def review_banner(ind: Mapping[str, Any], settings: Any = None) -> Block:
     """One sentence: whether a policy review is recommended, with the checks that say so."""
-    fired = [label("trigger", t["id"]) for t in ind.get("triggers", []) if t.get("fired")]
+    fired = [trigger_label(t["id"], settings) for t in ind.get("triggers", []) if t.get("fired")]
     if ind.get("review_recommended") or fired:
         text = f"{REVIEW}: a review of the policy is recommended ({'; '.join(fired)})."
         return Block(f'<p class="report-banner report-banner-review">{html.escape(text)}</p>')
@@ -353,7 +353,7 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
 
     def cells(figures: Mapping[str, Any]) -> list[str]:
         pct = figures.get("coverage_pct")
-        return [fmt_count(figures.get("active_staff")), fmt_count(figures.get("acknowledged")), fmt_pct(pct),
+        return [fmt_count(figures.get("active_staff")), fmt_count(figures.get("acknowledged")), fmt_pct(pct, target),
                 NO_VALUE if is_missing(pct) else status_text(pct < target)]
 
     def group_cells(group: str) -> list[str]:
@@ -477,7 +477,7 @@ ORGANISATION_WIDE_TRIGGERS = ("annual_review_due", "review_events")  # the same 
 
 
 def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], withheld: WithheldGroups = WithheldGroups(),
-                          table_id: str = "school-triggers") -> Block:
+                          table_id: str = "school-triggers", settings: Any = None) -> Block:
     """Schools down, review checks across: a traffic light (symbol, word and colour) in each cell; [c] for the
     coverage check of a school whose coverage is withheld (`withhold_schools`)."""
     names = list(per_school)
@@ -489,7 +489,7 @@ def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], withheld:
         columns[tid] = [SECONDARY if tid == COVERAGE_TRIGGER and n in withheld else
                         status_text(bool(triggers_by_id(per_school[n]).get(tid, {}).get("fired"))) for n in names]
     frame = pd.DataFrame(columns)
-    gt = gt_table(frame, table_id, stub="School").cols_label(**{tid: label("trigger", tid) for tid in ids})
+    gt = gt_table(frame, table_id, stub="School").cols_label(**{tid: trigger_label(tid, settings) for tid in ids})
     for tid in ids:
         gt = style_status(gt, tid, columns[tid])
     gt = gt.tab_source_note("▲ Review: the check recommends reviewing the policy for that school. ✔ OK: it does not. "
@@ -497,13 +497,13 @@ def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], withheld:
     return table_html(gt, wide=True)
 
 
-def school_reasons(ind: Mapping[str, Any], withheld: bool = False) -> list[str]:
+def school_reasons(ind: Mapping[str, Any], withheld: bool = False, settings: Any = None) -> list[str]:
     """The reasons of one school's fired checks, leaving out the organisation-wide ones; where the school's
     coverage is withheld, a line saying so in place of its coverage check, fired or not."""
-    reasons = [f"{label('trigger', t['id'])}: {t.get('reason')}" for t in ind.get("triggers", [])
+    reasons = [f"{trigger_label(t['id'], settings)}: {t.get('reason')}" for t in ind.get("triggers", [])
                if t.get("fired") and t.get("id") not in ORGANISATION_WIDE_TRIGGERS
                and not (withheld and t.get("id") == COVERAGE_TRIGGER)]
     if withheld:
-        reasons.append(f"{label('trigger', COVERAGE_TRIGGER)}: withheld ([c]) to protect colleagues in a small "
+        reasons.append(f"{trigger_label(COVERAGE_TRIGGER, settings)}: withheld ([c]) to protect colleagues in a small "
                        "school; see the note under the schools table.")
     return reasons
