@@ -92,9 +92,9 @@ def test_count_axes_tick_at_whole_numbers():
 @pytest.mark.parametrize(
     "target, names, within",
     [
-        (24, ["Under 6 hours", "6 to 12 hours", "12 to 24 hours", "1 to 2 days", "2 to 7 days", "Over 7 days"], 3),
-        (48, ["Under 12 hours", "12 to 24 hours", "1 to 2 days", "2 to 4 days", "4 to 14 days", "Over 14 days"], 3),
-        (72, ["Under 18 hours", "18 to 36 hours", "36 to 72 hours", "3 to 6 days", "6 to 21 days", "Over 21 days"], 3),
+        (24, ["Under 6 hours", "6 to 12 hours", "12 hours to 1 day", "1 to 2 days", "2 to 7 days", "Over 7 days"], 3),
+        (48, ["Under 12 hours", "12 hours to 1 day", "1 to 2 days", "2 to 4 days", "4 to 14 days", "Over 14 days"], 3),
+        (72, ["Under 18 hours", "18 to 36 hours", "36 hours to 3 days", "3 to 6 days", "6 to 21 days", "Over 21 days"], 3),
     ],
 )
 def test_time_bands_follow_the_removal_target(target, names, within):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from policy_analytics import periods
-from policy_analytics.errors import UsageError
+from policy_analytics.errors import UsageError, UserError
 from policy_analytics.periods import (
     Period,
     academic_year,
@@ -26,7 +26,8 @@ from policy_analytics.periods import (
 from policy_analytics.settings import Settings
 
 DEFAULT = Settings()
-# School term dates for 2025-26 as an HR settings file would give them, leaving holiday gaps.
+# School term dates for 2025-26 as an HR settings file would give them; the reporting terms tile the year around
+# them: autumn 1 Sep 2025 to 4 Jan 2026, spring 5 Jan to 5 Apr (the day before Easter Monday), summer 6 Apr to 31 Aug.
 OVERRIDDEN = Settings(
     terms={
         "2025-26-autumn": (date(2025, 9, 3), date(2025, 12, 19)),
@@ -162,10 +163,15 @@ def test_term_when_easter_falls_in_march() -> None:
     assert summer.start == date(2024, 4, 1)
 
 
-def test_settings_override_a_term() -> None:
+def test_settings_term_dates_move_the_reporting_terms_and_are_kept_beside() -> None:
     autumn = term("2025-26-autumn", OVERRIDDEN)
-    assert (autumn.start, autumn.end) == (date(2025, 9, 3), date(2025, 12, 19))
+    assert (autumn.start, autumn.end) == (date(2025, 9, 1), date(2026, 1, 4))  # to the day before spring starts
+    assert autumn.school_dates == (date(2025, 9, 3), date(2025, 12, 19))
     assert autumn.title == "Autumn term 2025-26"
+    spring = term("2025-26-spring", OVERRIDDEN)
+    assert (spring.start, spring.end, spring.school_dates) == (
+        date(2026, 1, 5), date(2026, 4, 5), (date(2026, 1, 5), date(2026, 3, 27)))
+    assert term("2025-26-summer", OVERRIDDEN).school_dates is None
     # Other years and the summer term keep their defaults.
     assert term("2025-26-summer", OVERRIDDEN).start == date(2026, 4, 6)
     assert term("2024-25-autumn", OVERRIDDEN).start == date(2024, 9, 1)
@@ -173,12 +179,12 @@ def test_settings_override_a_term() -> None:
 
 def test_term_label_is_read_case_insensitively() -> None:
     assert term(" 2025-26-Autumn ", OVERRIDDEN).label == "2025-26-autumn"
-    assert term("2025-26-AUTUMN", OVERRIDDEN).start == date(2025, 9, 3)
+    assert term("2025-26-AUTUMN", OVERRIDDEN).school_dates[0] == date(2025, 9, 3)
 
 
 def test_override_key_is_read_case_insensitively() -> None:
-    settings = Settings(terms={"2025-26-Autumn": (date(2025, 9, 4), date(2025, 12, 18))})
-    assert term("2025-26-autumn", settings).start == date(2025, 9, 4)
+    settings = Settings(terms={"2025-26-Spring": (date(2026, 1, 6), date(2026, 3, 27))})
+    assert term("2025-26-spring", settings).start == date(2026, 1, 6)
 
 
 @pytest.mark.parametrize("label", ["2025-26-winter", "2025-27-autumn", "2025-26", "autumn", "2025-26-", ""])
@@ -207,17 +213,17 @@ def test_term_of_default(day: date, expected: str) -> None:
     ("day", "expected"),
     [
         (date(2025, 8, 31), "2024-25-summer"),
-        (date(2025, 9, 2), None),  # before the overridden autumn start
+        (date(2025, 9, 2), "2025-26-autumn"),  # before the school's first day: still the autumn term
         (date(2025, 9, 3), "2025-26-autumn"),
         (date(2025, 12, 19), "2025-26-autumn"),
-        (date(2025, 12, 22), None),  # Christmas holiday
-        (date(2026, 1, 4), None),
+        (date(2025, 12, 22), "2025-26-autumn"),  # Christmas holiday belongs to the term before it
+        (date(2026, 1, 4), "2025-26-autumn"),
         (date(2026, 1, 5), "2025-26-spring"),
-        (date(2026, 3, 30), None),  # Easter holiday before Easter Monday
+        (date(2026, 3, 30), "2025-26-spring"),  # Easter holiday before Easter Monday
         (date(2026, 4, 6), "2025-26-summer"),
     ],
 )
-def test_term_of_with_overrides(day: date, expected: str | None) -> None:
+def test_term_of_with_overrides(day: date, expected: str) -> None:
     assert term_of(day, OVERRIDDEN) == expected
 
 
@@ -240,11 +246,11 @@ def test_current_term_default() -> None:
         (date(2025, 12, 22), "2025-26-autumn"),
         (date(2026, 1, 2), "2025-26-autumn"),
         (date(2026, 3, 30), "2025-26-spring"),
-        (date(2025, 9, 2), "2024-25-summer"),
+        (date(2025, 8, 30), "2024-25-summer"),
     ],
 )
-def test_current_term_in_a_gap_is_the_last_term_ended(today: date, expected: str) -> None:
-    assert term_of(today, OVERRIDDEN) is None
+def test_current_term_in_a_holiday_is_the_term_before_it(today: date, expected: str) -> None:
+    assert term_of(today, OVERRIDDEN) == expected
     assert current_term(today, OVERRIDDEN).label == expected
 
 
@@ -252,7 +258,7 @@ def test_current_term_in_a_summer_gap() -> None:
     settings = Settings(terms={"2024-25-summer": (date(2025, 4, 22), date(2025, 7, 22))})
     p = current_term(date(2025, 8, 15), settings)
     assert p.label == "2024-25-summer"
-    assert p.end == date(2025, 7, 22)
+    assert (p.start, p.end, p.school_dates) == (date(2025, 4, 22), date(2025, 8, 31), (date(2025, 4, 22), date(2025, 7, 22)))
 
 
 # --- Comparison periods -------------------------------------------------------------------------
@@ -272,7 +278,7 @@ def test_previous_of_spring_and_summer() -> None:
 
 def test_previous_term_uses_overrides() -> None:
     p = previous(term("2025-26-spring", OVERRIDDEN), OVERRIDDEN)
-    assert (p.start, p.end) == (date(2025, 9, 3), date(2025, 12, 19))
+    assert (p.start, p.end) == (date(2025, 9, 1), date(2026, 1, 4))
 
 
 def test_previous_of_a_year() -> None:
@@ -319,8 +325,8 @@ def test_custom_rejects_an_end_before_the_start() -> None:
 
 
 def test_resolve_term() -> None:
-    p = resolve(OVERRIDDEN, term="2025-26-autumn")
-    assert (p.label, p.start, p.end) == ("2025-26-autumn", date(2025, 9, 3), date(2025, 12, 19))
+    p = resolve(OVERRIDDEN, term="2025-26-spring")
+    assert (p.label, p.start, p.end) == ("2025-26-spring", date(2026, 1, 5), date(2026, 4, 5))
 
 
 def test_resolve_year() -> None:
@@ -399,8 +405,8 @@ def test_term_windows_one_year() -> None:
 
 def test_term_windows_apply_overrides() -> None:
     rows = term_windows(OVERRIDDEN, 2025, 2025)
-    assert rows[0] == ("2025-26-autumn", "2025-26", "autumn", date(2025, 9, 3), date(2025, 12, 19))
-    assert rows[1] == ("2025-26-spring", "2025-26", "spring", date(2026, 1, 5), date(2026, 3, 27))
+    assert rows[0] == ("2025-26-autumn", "2025-26", "autumn", date(2025, 9, 1), date(2026, 1, 4))
+    assert rows[1] == ("2025-26-spring", "2025-26", "spring", date(2026, 1, 5), date(2026, 4, 5))
 
 
 def test_term_windows_default_range_tiles_the_calendar() -> None:
@@ -417,3 +423,23 @@ def test_module_public_names() -> None:
     for name in ("Period", "easter_sunday", "academic_year", "term", "terms_of_year", "custom", "previous",
                  "academic_year_of", "term_of", "current_term", "current_year", "resolve", "term_windows"):
         assert callable(getattr(periods, name))
+
+
+def test_terms_with_a_trusts_own_dates_add_up_to_the_year() -> None:
+    own = Settings(terms={
+        "2025-26-autumn": (date(2025, 9, 3), date(2025, 12, 19)),
+        "2025-26-spring": (date(2026, 1, 5), date(2026, 3, 27)),
+        "2025-26-summer": (date(2026, 4, 13), date(2026, 7, 22)),
+    })
+    autumn, spring, summer = terms_of_year("2025-26", own)
+    year = academic_year("2025-26")
+    assert autumn.start == year.start and summer.end == year.end
+    assert (spring.start - autumn.end).days == 1 and (summer.start - spring.end).days == 1
+    assert autumn.days + spring.days + summer.days == year.days == 365
+    assert (summer.start, summer.school_dates) == (date(2026, 4, 13), (date(2026, 4, 13), date(2026, 7, 22)))
+
+
+def test_term_dates_out_of_order_are_refused_plainly() -> None:
+    backwards = Settings(terms={"2025-26-spring": (date(2026, 5, 1), date(2026, 6, 1))})  # after Easter Monday
+    with pytest.raises(UserError, match="out of order"):
+        terms_of_year("2025-26", backwards)

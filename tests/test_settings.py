@@ -170,3 +170,11 @@ def test_well_typed_values_are_kept(tmp_path):
     assert settings.suppress_below == 2
     assert settings.significant.severities == ("critical",)
     assert settings.review_due is None
+
+
+def test_term_dates_out_of_order_name_the_file(tmp_path):
+    config = tmp_path / "terms.toml"
+    config.write_text('[terms]\n"2025-26-spring" = [2026-05-01, 2026-06-01]\n')  # after Easter Monday 2026
+    with pytest.raises(UserError) as caught:
+        load_settings(config)
+    assert str(config) in str(caught.value) and "out of order" in str(caught.value)

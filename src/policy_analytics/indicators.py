@@ -245,8 +245,7 @@ def indicators_by_term(
 ) -> list[dict[str, Any]]:
     """The indicators of each term (autumn, spring, summer) of an academic year, for the annual report.
 
-    With term dates overridden in the settings, days between terms (holidays) belong to no term,
-    so the terms' counts need not add up to the year's.
+    The terms tile the year (holidays belong to the term before them), so their counts add up to the year's.
     """
     return [compute_indicators(con, settings, t, school) for t in periods.terms_of_year(year_period.label, settings)]
 

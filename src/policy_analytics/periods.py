@@ -1,8 +1,10 @@
 """Reporting periods (docs/reference/periods.md): academic years, terms and custom date ranges.
 
-An academic year `2025-26` runs 1 Sep 2025 to 31 Aug 2026. Its terms by default are autumn
-(1 Sep to 31 Dec), spring (1 Jan to Easter Sunday) and summer (Easter Monday to 31 Aug); term
-dates in the settings (`[terms]`) override them, which can leave gaps (holidays) between terms.
+An academic year `2025-26` runs 1 Sep 2025 to 31 Aug 2026, and its three terms tile it: autumn from
+1 Sep, spring from 1 Jan, summer from Easter Monday, each running until the day before the next
+starts and summer to 31 Aug. A school's own term dates (`[terms]` in the settings) move where
+spring and summer start; holidays belong to the term before them, so the terms always add up to
+the year. The school's own dates are kept beside the reporting dates (`Period.school_dates`).
 Every period includes both its first and its last day.
 """
 
@@ -12,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from policy_analytics.errors import UsageError
+from policy_analytics.errors import UsageError, UserError
 from policy_analytics.settings import Settings
 
 TERM_NAMES: tuple[str, ...] = ("autumn", "spring", "summer")
@@ -36,6 +38,7 @@ class Period:
     label: str
     kind: str
     title: str
+    school_dates: tuple[date, date] | None = None  # a term's own dates from the settings, if given
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -130,23 +133,40 @@ def _overrides(settings: Settings) -> dict[str, tuple[date, date]]:
     return {str(key).strip().lower(): (start, end) for key, (start, end) in (settings.terms or {}).items()}
 
 
-def _make_term(first: int, name: str, overrides: dict[str, tuple[date, date]]) -> Period:
-    """The term `name` of the academic year starting in `first`, with any override applied."""
+def _term_start(first: int, name: str, overrides: dict[str, tuple[date, date]]) -> date:
+    """The day term `name` of the academic year starting in `first` begins to count: autumn on 1 Sep, spring and
+    summer on the school's own first day if the settings give one, else 1 Jan and Easter Monday."""
     label = f"{_year_label(first)}-{name}"
+    if name == "autumn":
+        return date(first, 9, 1)
     if label in overrides:
-        start, end = overrides[label]
-    elif name == "autumn":
-        start, end = date(first, 9, 1), date(first, 12, 31)
-    elif name == "spring":
-        start, end = date(first + 1, 1, 1), easter_sunday(first + 1)
+        return overrides[label][0]
+    return date(first + 1, 1, 1) if name == "spring" else easter_sunday(first + 1) + timedelta(days=1)
+
+
+def _make_term(first: int, name: str, overrides: dict[str, tuple[date, date]]) -> Period:
+    """The term `name` of the academic year starting in `first`: from its start to the day before the next term's
+    (summer to 31 Aug), with the school's own dates of it kept beside."""
+    label = f"{_year_label(first)}-{name}"
+    index = TERM_NAMES.index(name)
+    start = _term_start(first, name, overrides)
+    if index + 1 < len(TERM_NAMES):
+        end = _term_start(first, TERM_NAMES[index + 1], overrides) - timedelta(days=1)
     else:
-        start, end = easter_sunday(first + 1) + timedelta(days=1), date(first + 1, 8, 31)
+        end = date(first + 1, 8, 31)
+    if not date(first, 9, 1) <= start <= end <= date(first + 1, 8, 31):
+        raise UserError(
+            f"The settings' term dates for {_year_label(first)} are out of order: the {name} term would run from "
+            f"{start.isoformat()} to {end.isoformat()}. Each term must start after the one before, within "
+            f"1 Sep {first} to 31 Aug {first + 1}."
+        )
     return Period(
         start=start,
         end=end,
         label=label,
         kind="term",
         title=f"{name.capitalize()} term {_year_label(first)}",
+        school_dates=overrides.get(label),
     )
 
 

@@ -256,7 +256,20 @@ def load_settings(path: str | Path | None = None) -> Settings:
                 merged.setdefault(section, {}).update(values)
             else:
                 merged[section] = values
-    return _build(merged, source)
+    settings = _build(merged, source)
+    _check_terms_tile(settings)
+    return settings
+
+
+def _check_terms_tile(settings: Settings) -> None:
+    """Refuse term dates that leave a term ending before it starts (they must follow each other in the year)."""
+    from policy_analytics.periods import terms_of_year  # periods reads Settings, so imported here
+
+    for year in sorted({label[:7] for label in settings.terms}):
+        try:
+            terms_of_year(year, settings)
+        except UserError as exc:
+            raise UserError(f"Settings file {settings.source}: {exc}") from None
 
 
 def _refuse_unknown_keys(own: dict[str, Any], source: Path) -> None:

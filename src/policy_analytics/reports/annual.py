@@ -26,8 +26,9 @@ from policy_analytics.reports.suppression import SECONDARY, breach_totals, suppr
 
 def term_table(terms: Sequence[tuple[str, Mapping[str, Any]]], year: Mapping[str, Any],
                previous_year: Mapping[str, Any] | None, threshold: int, year_label: str,
-               previous_year_label: str, table_id: str = "terms") -> Block:
-    """Term by term across the year, the year's total and the year before (breach counts suppressed)."""
+               previous_year_label: str, table_id: str = "terms", dates: Sequence[tuple[str, str]] = ()) -> Block:
+    """Term by term across the year, the year's total and the year before (breach counts suppressed); `dates` gives
+    each row's (dates counted, the school's own term dates) when known."""
     names = [name for name, _ in terms]
     opened = suppress_table({n: value_at(ind, "breaches.opened") or 0 for n, ind in terms}, threshold)
     closed = suppress_table({n: value_at(ind, "breaches.closed") or 0 for n, ind in terms}, threshold)
@@ -51,11 +52,17 @@ def term_table(terms: Sequence[tuple[str, Mapping[str, Any]]], year: Mapping[str
             + [year_b["closed"] if not closed.total_withheld else SECONDARY, prev_b.get("closed", NO_VALUE)],
         }
     )
-    gt = gt_table(frame, table_id, stub="Period").cols_align("right", columns=list(frame.columns[1:]))
+    if dates:
+        frame["Dates counted"] = [d for d, _ in dates]
+        frame["School's term dates"] = [o for _, o in dates]
+    numeric = [c for c in frame.columns[1:] if c not in ("Dates counted", "School's term dates")]
+    gt = gt_table(frame, table_id, stub="Period").cols_align("right", columns=numeric)
     from great_tables import loc, style
 
     gt = gt.tab_style(style=style.text(weight="bold"), locations=loc.body(rows=[len(names)]))
     gt = gt.tab_source_note("Removed in time: share of incidents needing removal that were removed within the target. "
+                            + ("Each term counts from its first day to the day before the next term, holidays "
+                               "included, so the terms add up to the year. " if dates else "")
                             + suppression_note(threshold))
     return table_html(gt, wide=True)
 

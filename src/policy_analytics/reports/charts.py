@@ -168,7 +168,7 @@ def _band_name(lo: float, hi: float) -> str:
         return f"Over {value:g} {unit}"
     (low, low_unit), (high, high_unit) = _span(lo), _span(hi)
     if low_unit != high_unit:
-        low, high, high_unit = lo, hi, "hours"
+        return f"{low:g} {low_unit} to {high:g} {high_unit.removesuffix('s') if high == 1 else high_unit}"
     return f"{low:g} to {high:g} {high_unit}"
 
 

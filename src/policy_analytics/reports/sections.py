@@ -32,8 +32,14 @@ def show(*items: Any) -> None:
             display(item)
 
 
+def _span_words(start: Any, end: Any) -> str:
+    return f"{fmt_date(start)} to {fmt_date(end)}"
+
+
 def _period_words(period: Any) -> str:
-    return f"{period.title} ({fmt_date(period.start)} to {fmt_date(period.end)})"
+    own = getattr(period, "school_dates", None)
+    beside = f"; the school's term dates {_span_words(*own)}" if own else ""
+    return f"{period.title} ({_span_words(period.start, period.end)}{beside})"
 
 
 SECTIONS_TERMLY = (
@@ -246,9 +252,13 @@ def terms_section(data: Any) -> list[Any]:
     names = [p.title.split(" term")[0] for p, _ in data.terms]
     current = [(name, ind) for name, (_, ind) in zip(names, data.terms)]
     intro = f"Each term of {data.period.label}, the year as a whole, and the year before ({data.previous.label})."
+    dates = [(_span_words(p.start, p.end), _span_words(*p.school_dates) if p.school_dates else "–")
+             for p, _ in data.terms]
+    dates += [(_span_words(p.start, p.end), "–") for p in (data.period, data.previous)]
     return [
         heading("Term by term", anchor="terms", intro=intro),
-        term_table(current, data.ind, data.prev, data.threshold, data.period.label, data.previous.label),
+        term_table(current, data.ind, data.prev, data.threshold, data.period.label, data.previous.label,
+                   dates=dates),
         term_chart([(n, ind["incidents"]["total"]) for n, ind in current],
                    [(n, ind["incidents"]["total"]) for n, (_, ind) in zip(names, data.previous_terms)],
                    data.period.label, data.previous.label, chart_id="chart-terms"),
