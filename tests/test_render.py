@@ -177,9 +177,13 @@ def indicators_json(*args: str) -> dict:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     """A fixture warehouse loaded from CSV exports with the loader, and its settings file."""
-    base = tmp_path_factory.mktemp("reports")
+    return fixture_warehouse(tmp_path_factory.mktemp("reports"), SETTINGS_TOML)
+
+
+def fixture_warehouse(base: Path, settings_toml: str) -> dict:
+    """The fixture exports loaded into a warehouse in `base` with these settings: paths and CLI options."""
     config = base / "settings.toml"
-    config.write_text(SETTINGS_TOML, encoding="utf-8")
+    config.write_text(settings_toml, encoding="utf-8")
     (base / "policy").mkdir()
     write_docx(PLANTED, base / "policy" / "staff-social-media-policy.docx")  # the policy-check fixture
     settings = load_settings(config)

@@ -16,10 +16,9 @@ import re
 
 import pytest
 
-from policy_analytics import cli, db, load
+from policy_analytics import cli
 from policy_analytics.reports import render as reports
-from policy_analytics.settings import load_settings
-from test_render import ACK_HEADER, ACKS, BREACH_HEADER, BREACHES, INCIDENT_HEADER, INCIDENTS, Rendered, _write_csv
+from test_render import Rendered, fixture_warehouse
 
 OWN_SETTINGS = """
 [organisation]
@@ -42,20 +41,7 @@ TWENTY_FOUR = re.compile(r"\b24[- ]hours?\b|\(24\)|\bto 24\b|\b24h\b", re.IGNORE
 
 @pytest.fixture(scope="module")
 def trust(tmp_path_factory):
-    base = tmp_path_factory.mktemp("trust")
-    config = base / "settings.toml"
-    config.write_text(OWN_SETTINGS, encoding="utf-8")
-    settings = load_settings(config)
-    warehouse = base / "warehouse.duckdb"
-    con = db.connect(warehouse, settings)
-    try:
-        for name, header, rows in (("incidents.csv", INCIDENT_HEADER, INCIDENTS),
-                                   ("breaches.csv", BREACH_HEADER, BREACHES), ("acknowledgements.csv", ACK_HEADER, ACKS)):
-            load.load_file(con, _write_csv(base / name, header, rows), default_school=settings.default_school)
-    finally:
-        con.close()
-    return {"base": base, "db": str(warehouse), "config": str(config),
-            "cli": ["--db", str(warehouse), "--config", str(config)]}
+    return fixture_warehouse(tmp_path_factory.mktemp("trust"), OWN_SETTINGS)
 
 
 @pytest.fixture(scope="module")
