@@ -40,6 +40,6 @@ def test_headline_coverage_of_113_in_119_is_not_shown_as_95():
     from policy_analytics.settings import Settings
 
     ind = {"acknowledgements": {"coverage_pct": 113 / 119 * 100},
-           "triggers": [{"id": "acknowledgement_coverage", "fired": True}]}
+           "triggers": [{"id": "acknowledgement_coverage", "fired": True, "value": 113 / 119 * 100}]}
     row = next(r for r in tables.headline_rows(ind, None, Settings(), 3) if r.key == "acknowledgements.coverage_pct")
     assert (row.current, row.target, row.status) == ("94.96%", "At least 95%", "▲ Review")

@@ -629,3 +629,24 @@ def test_cli_on_the_demo_warehouse_prints_every_key(tmp_path: Path, monkeypatch:
         assert cli.main(["indicators", "--term", "2025-26-autumn", "--school", school, "--json", *options]) == 0
         totals.append(json.loads(capsys.readouterr().out)["incidents"]["total"])
     assert sum(totals) == printed["incidents"]["total"]
+
+
+def test_coverage_with_no_roster_row_for_the_version_names_the_versions(make_warehouse: Callable[..., Warehouse]) -> None:
+    from policy_analytics.reports import formats, tables
+
+    w = make_warehouse()
+    for n, version in enumerate(["2024.1", "2024.1", "2023-09"]):  # an XLSX 2024.10 read as 2024.1, and an old one
+        w.staff(f"V{n}", acknowledged_at=T(2025, 9, 1, 9, 0), policy_version=version)
+    ind = w.indicators(AUTUMN)
+    trigger = _trigger(ind, "acknowledgement_coverage")
+    assert (trigger["fired"], trigger["value"]) == (False, None)
+    assert "policy version 2024-10" in trigger["reason"]
+    assert "it holds versions 2023-09, 2024.1" in trigger["reason"]
+    assert formats.trigger_status(trigger) == "–"
+    row = next(r for r in tables.headline_rows(ind, None, w.settings, 3) if r.key == "acknowledgements.coverage_pct")
+    assert (row.current, row.status) == ("–", "–")  # not "✔ OK" when nothing was measured
+
+
+def test_coverage_with_no_roster_at_all_says_so(make_warehouse: Callable[..., Warehouse]) -> None:
+    trigger = _trigger(make_warehouse().indicators(AUTUMN), "acknowledgement_coverage")
+    assert trigger["value"] is None and "no roster is loaded" in trigger["reason"]

@@ -1184,3 +1184,18 @@ def test_a_file_named_like_a_pattern_is_read_as_that_one_file(wh: Loader, name: 
     result = wh.load_text(INC + incident_row("I1") + incident_row("I2"), name=name)
     assert (result.rows_read, result.rows_new) == (2, 2)
     assert wh.rows("SELECT incident_id, source_file FROM incidents ORDER BY 1") == [("I1", name), ("I2", name)]
+
+
+def test_xlsx_version_cells_are_read_as_the_sheet_shows_them(wh: Loader) -> None:
+    path = write_xlsx(wh.folder / "roster.xlsx", [
+        ["Staff Ref", "Staff Group", "Policy Version", "Acknowledged At"],
+        ["S1", "teaching", 2024.1, datetime(2024, 10, 14, 9, 0)],  # typed 2024.10 in a cell formatted 0.00
+        ["S2", "support", 2024.1, None],  # no number format: shown as 2024.1
+        ["S3", "teaching", "2024-10", None],
+    ])
+    book = openpyxl.load_workbook(path)
+    book.active["C2"].number_format = "0.00"
+    book.save(path)
+    assert wh.load(path).rows_rejected == 0
+    assert wh.rows("SELECT staff_ref, policy_version FROM acknowledgements ORDER BY 1") == [
+        ("S1", "2024.10"), ("S2", "2024.1"), ("S3", "2024-10")]

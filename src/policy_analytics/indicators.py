@@ -199,7 +199,10 @@ def compute_indicators(
     events = register.events_between(
         _review_events(settings), settings.last_reviewed, period.end
     )
-    result["triggers"] = triggers(result, settings, period, previous, events)
+    versions = None
+    if result["acknowledgements"]["active_staff"] == 0:  # say why nothing was measured
+        versions = [r["policy_version"] for r in run_query(con, "roster_versions", **window)]
+    result["triggers"] = triggers(result, settings, period, previous, events, versions)
     result["review_recommended"] = any(t["fired"] for t in result["triggers"])
     result["data"] = data_status(con)
     return result
@@ -399,8 +402,10 @@ def triggers(
     period: Period,
     previous: Period,
     events: list[register.ReviewEvent],
+    roster_versions: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The seven review triggers, each {id, fired, value, threshold, reason}, from the computed figures."""
+    """The seven review triggers, each {id, fired, value, threshold, reason}, from the computed figures
+    (`roster_versions`: the versions the roster holds, named when no one on it has the settings' version)."""
     targets, this = settings.targets, _phrases(period)[0]
     incidents, response = result["incidents"], result["response"]
     found = [
@@ -423,7 +428,7 @@ def triggers(
             f"({targets.wide_spread_shares} or more shares, or found on {targets.wide_spread_platforms} or more "
             "platforms); any such incident calls for a review.",
         ),
-        _coverage_trigger(result["acknowledgements"], settings, period),
+        _coverage_trigger(result["acknowledgements"], settings, period, roster_versions),
         _rise_trigger(incidents, settings, period),
         _events_trigger(events, settings, period),
     ]
@@ -488,10 +493,20 @@ def _removal_trigger(response: dict[str, Any], settings: Settings, this: str) ->
     )
 
 
-def _coverage_trigger(acks: dict[str, Any], settings: Settings, period: Period) -> dict[str, Any]:
-    """Fires when too few staff in post had acknowledged the current policy version."""
+def _coverage_trigger(
+    acks: dict[str, Any], settings: Settings, period: Period, roster_versions: list[str] | None = None
+) -> dict[str, Any]:
+    """Fires when too few staff in post had acknowledged the current policy version; value None (shown as '–')
+    when nothing could be measured, with a sentence naming the versions the roster holds."""
     target, version = settings.targets.acknowledgement_coverage_pct, settings.policy_version
     staff, done = acks["active_staff"], acks["acknowledged"]
+    if staff == 0 and roster_versions is not None and version not in roster_versions:
+        held = f"it holds versions {', '.join(roster_versions)}" if roster_versions else "no roster is loaded"
+        return _trigger(
+            "acknowledgement_coverage", False, None, target,
+            f"No row of the acknowledgement roster has policy version {version} (the settings' policy.version): "
+            f"{held}, so acknowledgement coverage cannot be measured.",
+        )
     if staff == 0:
         return _trigger(
             "acknowledgement_coverage", False, None, target,

@@ -347,9 +347,34 @@ def _prepare_xlsx(path: Path, sha256: str, kind: str | None) -> _Source:
     export, names, ignored = _match_headers(path, [_cell_text(c) or "" for c in numbered[at][1]], kind)
     body = numbered[at + 1 :]
     columns = {name: [_cell_text(row[i]) if i < len(row) else None for _, row in body] for i, name in enumerate(names)}
+    if "policy_version" in names:
+        columns["policy_version"] = _as_shown(path, names.index("policy_version"), body, columns["policy_version"])
     columns["_row"] = [n for n, _ in body]
     table = pa.table({k: pa.array(v, type=pa.int64() if k == "_row" else pa.string()) for k, v in columns.items()})
     return _Source(path, sha256, export, names, ignored, table=table)
+
+
+def _as_shown(path: Path, index: int, body: list[tuple[int, list[object]]], texts: list[str | None]) -> list[str | None]:
+    """A column's number cells as the sheet shows them: a version typed as 2024.10 in a cell formatted 0.00 is
+    stored by Excel as the number 2024.1; its number format gives back the two decimal places."""
+    numbers = {n: row[index] for n, row in body if index < len(row) and isinstance(row[index], float)}
+    if not numbers:
+        return texts
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        sheet = book.worksheets[0]
+        shown = {}
+        first = min(numbers)
+        cells = sheet.iter_rows(min_row=first, max_row=max(numbers), min_col=index + 1, max_col=index + 1)
+        for number, (cell,) in enumerate(cells, start=first):
+            places = re.search(r"\.([0#?]+)", str(getattr(cell, "number_format", "General")).split(";")[0])
+            if number in numbers and places:
+                shown[number] = f"{numbers[number]:.{len(places.group(1))}f}"
+    finally:
+        book.close()
+    return [shown.get(n, text) for (n, _), text in zip(body, texts)]
 
 
 def _header_position(numbered: list[tuple[int, list[object]]], kind: str | None) -> int:

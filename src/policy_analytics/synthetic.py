@@ -698,12 +698,7 @@ _FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 def _write_xlsx(path: Path, headers: Sequence[str], rows: list[list[Any]], stamp: datetime) -> None:
     """Write the breaches workbook with native Excel dates, byte-identical for identical rows."""
-    try:
-        from openpyxl import Workbook
-    except ImportError as error:  # the runtime package reads XLSX with python-calamine only
-        raise RuntimeError(
-            "Writing the synthetic breaches.xlsx needs openpyxl: install the dev extras "
-            "(pip install 'policy-analytics[dev]').") from error
+    from openpyxl import Workbook  # a dependency of the plain install, so that `demo` needs no extra
 
     workbook = Workbook()
     sheet = workbook.active

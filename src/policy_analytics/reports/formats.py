@@ -247,6 +247,19 @@ def fmt_month(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+MEASURED_TRIGGERS = ("removal_target", "acknowledgement_coverage")  # they measure a share; None: nothing to measure
+
+
+def trigger_status(trigger: Mapping[str, Any] | None) -> str:
+    """A trigger's traffic light: '–' where a share could not be measured (no roster row for the version, nothing
+    needing removal), else '▲ Review' or '✔ OK'."""
+    if trigger is None:
+        return NO_VALUE
+    if trigger.get("id") in MEASURED_TRIGGERS and is_missing(trigger.get("value")):
+        return NO_VALUE
+    return status_text(bool(trigger.get("fired")))
+
+
 def status_text(fired: bool | None) -> str:
     """The traffic-light word with its symbol: '▲ Review', '✔ OK', or '–' when there is no target."""
     if fired is None:

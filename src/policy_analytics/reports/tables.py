@@ -18,8 +18,8 @@ import pandas as pd
 
 from policy_analytics.reports.formats import (
     KIND_LABELS, NO_VALUE, OK, REVIEW, SEVERITY_LABELS, attr_or_key, fmt_count, fmt_date, fmt_datetime, fmt_days,
-    fmt_hours, fmt_number, fmt_pct, is_missing, label, metric_label, staff_groups_in_order, status_text, trigger_label,
-    to_datetime, triggers_by_id, value_at,
+    fmt_hours, fmt_number, fmt_pct, is_missing, label, metric_label, staff_groups_in_order, status_text, to_datetime,
+    trigger_label, trigger_status, triggers_by_id, value_at,
 )
 from policy_analytics.reports.markup import FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note
 from policy_analytics.reports.suppression import (
@@ -103,8 +103,7 @@ def headline_rows(
     trig = triggers_by_id(ind)
 
     def status(trigger_id: str) -> str:
-        found = trig.get(trigger_id)
-        return status_text(bool(found["fired"])) if found is not None else NO_VALUE
+        return trigger_status(trig.get(trigger_id))
 
     cur_b = breach_totals(ind, threshold)
     prev_b = breach_totals(prev, threshold) if prev else {}
@@ -184,7 +183,7 @@ def trigger_table(
     chosen = [t for t in triggers if t.get("fired") or not only_fired]
     if not chosen:
         return note("No review trigger fired." if only_fired else "No review triggers were computed.", "empty")
-    statuses = [status_text(bool(t.get("fired"))) for t in chosen]
+    statuses = [trigger_status(t) for t in chosen]
     # Three columns, so that the reason (which states the value and the threshold) fits a phone's width.
     frame = pd.DataFrame(
         {
@@ -487,7 +486,7 @@ def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], withheld:
     columns: dict[str, list[str]] = {"School": names}
     for tid in ids:
         columns[tid] = [SECONDARY if tid == COVERAGE_TRIGGER and n in withheld else
-                        status_text(bool(triggers_by_id(per_school[n]).get(tid, {}).get("fired"))) for n in names]
+                        trigger_status(triggers_by_id(per_school[n]).get(tid)) for n in names]
     frame = pd.DataFrame(columns)
     gt = gt_table(frame, table_id, stub="School").cols_label(**{tid: trigger_label(tid, settings) for tid in ids})
     for tid in ids:

@@ -134,6 +134,16 @@ GROUP BY ROLLUP (staff_group)
 ORDER BY staff_group NULLS FIRST;
 
 
+-- name: roster_versions
+-- The policy versions the acknowledgement roster holds, with how many rows each (to name them when
+-- no row has the settings' version).
+SELECT policy_version, count(*) AS n
+FROM acknowledgement_facts
+WHERE ($school IS NULL OR school = $school)
+GROUP BY policy_version
+ORDER BY policy_version;
+
+
 -- name: data
 -- Per kind of export: rows stored, rows rejected over all loads (a row counts once per load,
 -- however many problems it had, even if its id was stored later), and when a file was last loaded.
