@@ -443,3 +443,26 @@ def test_term_dates_out_of_order_are_refused_plainly() -> None:
     backwards = Settings(terms={"2025-26-spring": (date(2026, 5, 1), date(2026, 6, 1))})  # after Easter Monday
     with pytest.raises(UserError, match="out of order"):
         terms_of_year("2025-26", backwards)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("2025-26-autumn", ("term", date(2025, 9, 1), date(2025, 12, 31))),
+        (" 2025-26-Spring ", ("term", date(2026, 1, 1), date(2026, 4, 5))),
+        ("2025-26", ("year", date(2025, 9, 1), date(2026, 8, 31))),
+        ("2025-09-01..2025-11-30", ("custom", date(2025, 9, 1), date(2025, 11, 30))),
+    ],
+)
+def test_from_label_reads_every_kind_of_period(label: str, expected: tuple) -> None:
+    p = periods.from_label(label, DEFAULT)
+    assert (p.kind, p.start, p.end) == expected
+    assert periods.from_label(p, DEFAULT) is p
+
+
+@pytest.mark.parametrize("label", ["autumn", "2025-26-winter", "2025-11-30..2025-09-01", "", "2025"])
+def test_from_label_refuses_plainly(label: str) -> None:
+    with pytest.raises(UsageError) as err:
+        periods.from_label(label, DEFAULT)
+    assert err.value.exit_code == 2
+    assert str(err.value).endswith(".") and "Traceback" not in str(err.value)

@@ -148,13 +148,15 @@ def resolve_school(con: duckdb.DuckDBPyConnection, settings: Settings, school: s
 
 
 def compute_indicators(
-    con: duckdb.DuckDBPyConnection, settings: Settings, period: Period, school: str | None = None
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: Period | str, school: str | None = None
 ) -> dict[str, Any]:
-    """Every figure, trigger and data-freshness fact of docs/reference/metrics.md for the period, as a plain dict.
+    """Every figure, trigger and data-freshness fact of docs/reference/metrics.md for the period (a Period or
+    a label such as '2025-26-autumn'), as a plain dict.
 
     `school` None covers the organisation; a school is matched ignoring case (UsageError if unknown).
     If `con` was opened with other settings, its views are switched to `settings` first (temp tables only).
     """
+    period = periods.from_label(period, settings)
     if _FETCHED.get() is None:  # within compute_indicators_by_school both are done once, for every school
         db.use_settings(con, settings)
         school = resolve_school(con, settings, school)

@@ -326,6 +326,25 @@ def resolve(
 _term_period = term
 
 
+def from_label(label: str | Period, settings: Settings) -> Period:
+    """The period a label names: a term ('2025-26-autumn'), an academic year ('2025-26') or a date range
+    ('2025-09-01..2025-11-30'); a Period is returned as it is."""
+    if isinstance(label, Period):
+        return label
+    text = label.strip() if isinstance(label, str) else ""
+    if ".." in text:
+        first, _, last = text.partition("..")
+        return resolve(settings, date_from=first, date_to=last)
+    if _YEAR_RE.fullmatch(text):
+        return academic_year(text)
+    if _TERM_RE.fullmatch(text.lower()):
+        return term(text, settings)
+    raise UsageError(
+        f"Period {label!r} is not a term, a year or a date range: write it as 2025-26-autumn, 2025-26 "
+        "or 2025-09-01..2025-11-30."
+    )
+
+
 def term_windows(
     settings: Settings, first_year: int = 2010, last_year: int = 2040
 ) -> list[tuple[str, str, str, date, date]]:
