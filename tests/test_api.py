@@ -167,3 +167,9 @@ def test_a_load_succeeds_while_a_notebook_holds_the_api(project: Path, capsys) -
     finally:
         notebook.kill()
     assert out.strip() == "3", err  # and it sees the new rows at its next question
+
+
+def test_latest_term_is_the_last_that_ended_by_the_data(project: Path) -> None:
+    wh = pa.connect(db="w.duckdb", config="settings.toml")
+    wh.load("incidents.csv")  # the last incident is on 2 Feb 2026, in spring: autumn is the last term ended
+    assert wh.latest_term() == "2025-26-autumn"

@@ -95,3 +95,22 @@ def test_the_cli_terms_add_up_to_the_year(trust):
 
     terms = [total("--term", f"2025-26-{name}") for name in ("autumn", "spring", "summer")]
     assert terms == [7, 1, 0] and sum(terms) == total("--year", "2025-26")
+
+
+def test_the_analysts_notebook_does_not_say_24_hours(trust, tmp_path):
+    import papermill as pm
+
+    from test_render import REPO
+
+    with reports._kernel_manager_class() as manager:
+        done = pm.execute_notebook(str(REPO / "notebooks" / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
+                                   parameters={"warehouse": trust["db"], "settings_path": trust["config"],
+                                               "term": "2025-26-autumn"},
+                                   kernel_name="python3", progress_bar=False, kernel_manager_class=manager,
+                                   cwd=str(tmp_path), execution_timeout=120)
+    outputs = [o for c in done.cells if c.cell_type == "code" for o in c.outputs]
+    shown = json.dumps([o.get("text", "") for o in outputs] + [
+        {k: v for k, v in o.get("data", {}).items() if k in ("text/plain", "application/vnd.plotly.v1+json")}
+        for o in outputs])
+    assert "48-hour target" in shown
+    assert not TWENTY_FOUR.findall(shown)

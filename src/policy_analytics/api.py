@@ -151,6 +151,14 @@ class Warehouse:
                 for t in periods.terms_of_year(label, self.settings)]
         return pd.DataFrame(rows, columns=["term", "start", "end", "school_start", "school_end"])
 
+    def latest_term(self) -> str:
+        """The label of the latest term that had ended by the last incident reported (else the current term)."""
+        with self.connection() as con:
+            last = con.execute("SELECT max(CAST(reported_at AS DATE)) FROM incident_facts").fetchone()[0]
+        day = last or date.today()
+        found = periods.current_term(day, self.settings)
+        return (periods.previous(found, self.settings) if found.end > day else found).label
+
     def sql(self, query: str, **params: Any) -> pd.DataFrame:
         """A read-only SQL query on the views (incident_facts, breach_facts, ...) as a DataFrame; $name parameters."""
         with self.connection() as con:
