@@ -1,10 +1,11 @@
-"""The analysts' notebook as shipped: `jupyter nbconvert --execute` after the demo, with nothing set by hand,
-and its saved charts drawn offline."""
+"""The analysts' side as shipped, on the demo: the notebook run by `jupyter nbconvert --execute` with nothing set
+by hand, its saved charts drawn offline, and every example of docs/analysts/python-api.md."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,21 +23,30 @@ REPO = Path(__file__).resolve().parents[1]
 JUPYTER = Path(sys.executable).with_name("jupyter")
 
 
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ANALYTICS_")}
+
+
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory) -> tuple[Path, nbformat.NotebookNode]:
-    """A project folder after the demo (its exports loaded into data/demo/demo.duckdb), and the shipped notebook
-    executed there by `jupyter nbconvert --execute notebooks/explore.ipynb` with no environment variables set."""
+def demo_project(tmp_path_factory) -> Path:
+    """A project folder after the demo: its exports in data/demo, loaded into data/demo/demo.duckdb."""
     project = tmp_path_factory.mktemp("project")
     demo = project / "data" / "demo"
     files = generate_demo_exports(demo)
     wh = pa.connect(db=demo / "demo.duckdb", config=write_demo_settings(demo))
     wh.load([p for group in files.values() for p in group])
+    return project
+
+
+@pytest.fixture(scope="module")
+def executed(demo_project) -> tuple[Path, nbformat.NotebookNode]:
+    """The shipped notebook executed in the demo project by `jupyter nbconvert --execute notebooks/explore.ipynb`
+    with no environment variables set."""
+    project = demo_project
     (project / "notebooks").mkdir()
     shutil.copy(REPO / "notebooks" / "explore.ipynb", project / "notebooks" / "explore.ipynb")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ANALYTICS_")}
     done = subprocess.run([str(JUPYTER), "nbconvert", "--to", "notebook", "--execute", "notebooks/explore.ipynb",
                            "--output", "explore.run.ipynb", "--ExecutePreprocessor.timeout=300"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=600)
+                          cwd=project, env=CLEAN_ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return project, nbformat.read(project / "notebooks" / "explore.run.ipynb", as_version=4)
 
@@ -69,3 +79,20 @@ def test_the_saved_charts_draw_offline(executed):
     drawn = BeautifulSoup(dom, "html.parser")
     assert len(drawn.select("div.plotly-graph-div svg.main-svg")) >= 3
     assert not [r for r in requests if "plot.ly" in json.dumps(r)]
+
+
+def test_every_example_of_the_api_docs_runs(demo_project, monkeypatch):
+    text = (REPO / "docs" / "analysts" / "python-api.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 9  # connect and one for each question
+    monkeypatch.chdir(demo_project)
+    for name in [k for k in os.environ if k.startswith("POLICY_ANALYTICS_")]:
+        monkeypatch.delenv(name)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "python-api.md", "exec"), namespace)  # noqa: S102 - the documentation's own examples
+    wh = namespace["wh"]
+    assert wh.path == demo_project / "data" / "demo" / "demo.duckdb"
+    assert namespace["same"] == namespace["autumn"]  # the two ways give the same figures
+    assert set(namespace["frame"]["period"]) == {"2025-26-autumn"}
+    assert list(namespace["by_school"]["school"].unique()) == wh.schools()
