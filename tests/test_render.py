@@ -720,3 +720,31 @@ def test_a_cell_over_its_time_limit_is_a_plain_error(env, monkeypatch, tmp_path,
     assert status == 1
     assert "time limit" in err and "POLICY_ANALYTICS_REPORT_TIMEOUT" in err
     assert "Traceback" not in err
+
+
+def test_a_finished_report_kernel_is_shut_down_without_an_interrupt():
+    """jupyter_client sends SIGINT before a shutdown; the kernel then logs "KeyboardInterrupt caught in kernel"."""
+    import asyncio
+    import signal
+
+    async def run(manager_class) -> list[int]:
+        sent: list[int] = []
+        km = manager_class(kernel_name="python3")
+        original = km._async_signal_kernel
+
+        async def record(signum: int) -> None:
+            sent.append(signum)
+            await original(signum)
+
+        km._async_signal_kernel = record
+        await km.start_kernel()
+        try:
+            await km.interrupt_kernel()  # an interrupt while running (a cell over its time limit) still goes
+        finally:
+            await km.shutdown_kernel()
+        return sent
+
+    with reports._kernel_manager_class() as manager:
+        if manager is None:
+            pytest.skip("no IPC kernels on this platform")
+        assert asyncio.run(run(manager)) == [signal.SIGINT]  # the one asked for, none at shutdown

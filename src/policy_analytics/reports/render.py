@@ -106,6 +106,14 @@ def _kernel_manager_class() -> Iterator[type | None]:
             # An absolute path: the kernel runs in the report's working folder, papermill in ours.
             self.ip = os.path.join(folder, "kernel")
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts (SIGINT) a kernel before asking it to shut down; a report's kernel has
+            # finished its cells by then, and the signal only makes it print "[IPKernelApp] ERROR |
+            # KeyboardInterrupt caught in kernel", which reads as a failure. A cell over its time limit is
+            # still interrupted.
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
     try:
         yield IPCKernelManager
     finally:
