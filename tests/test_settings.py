@@ -178,3 +178,13 @@ def test_term_dates_out_of_order_name_the_file(tmp_path):
     with pytest.raises(UserError) as caught:
         load_settings(config)
     assert str(config) in str(caught.value) and "out of order" in str(caught.value)
+
+
+def test_the_cli_refuses_a_mistyped_setting_in_one_plain_line(tmp_path, capsys):
+    from policy_analytics import cli
+
+    config = _write(tmp_path, "targets", "removal_hours", '"48"')
+    assert cli.main(["indicators", "--year", "2025-26", "--config", str(config), "--db", str(tmp_path / "w.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert 'targets.removal_hours = "48" is text' in err

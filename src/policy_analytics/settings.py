@@ -209,10 +209,12 @@ def check_value(entry: SettingKey, value: Any, source: Path | None) -> Any:
             return value.date()
         if isinstance(value, date):
             return value
-        try:
-            return date.fromisoformat(value.strip()) if isinstance(value, str) else _not_a_date()
-        except ValueError:
-            raise refuse("is not a date") from None
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise refuse("is not a date")
     # integer or number
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return _refuse_hint(refuse(f"is {_kind(value)}"), entry, value)
@@ -222,10 +224,6 @@ def check_value(entry: SettingKey, value: Any, source: Path | None) -> Any:
     if (entry.minimum is not None and number < entry.minimum) or (entry.maximum is not None and number > entry.maximum):
         raise refuse("is out of range")
     return number
-
-
-def _not_a_date() -> date:
-    raise ValueError("not a date")
 
 
 def _refuse_hint(error: UserError, entry: SettingKey, value: Any) -> Any:
