@@ -11,10 +11,7 @@ import argparse
 import re
 import sys
 import tempfile
-import tomllib
 from collections.abc import Callable
-from dataclasses import fields
-from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,52 +20,8 @@ MARKER = re.compile(r"^<!-- generated: ([a-z_-]+) -->$", re.MULTILINE)
 
 # --- settings -----------------------------------------------------------------------------------------
 
-# What each key does. The keys, their defaults and types come from the code (`settings_keys`); a key
-# missing here stops the build, so a new setting cannot ship without a line of documentation.
-SETTING_MEANINGS = {
-    "organisation.name": "The organisation's name, as the reports head it.",
-    "organisation.schools": "The schools, as the exports name them. A blank `school` cell is the only school listed, or `Unassigned` where several are listed.",
-    "policy.version": "The current policy version: acknowledgement coverage counts staff on the roster for this version only.",
-    "policy.last_reviewed": "The date the policy was last reviewed: the next review is counted from it, and review events dated after it fire the `review_events` trigger.",
-    "policy.review_due": "The review date printed on the policy, if any: the next review is the earlier of this and the last review plus the interval.",
-    "policy.document": "The policy document (`.docx`, `.pdf`, `.md` or `.txt`), relative to the settings file: the annual report then checks it as `policy-check` does (see [the annual review](annual-review.md)). Empty: no check.",
-    "policy.review_interval_months": "Calendar months between reviews; the `annual_review_due` trigger fires once the next review date has passed.",
-    "targets.removal_hours": "Hours from report to confirmed removal within which a removal counts as within target (exactly on it counts).",
-    "targets.removal_within_target_pct": "The `removal_target` trigger fires when removals within target, as a percentage of incidents needing removal, fall below this.",
-    "targets.acknowledgement_coverage_pct": "The `acknowledgement_coverage` trigger fires when coverage of staff in post falls below this percentage.",
-    "targets.significant_incidents": "The `significant_incidents` trigger fires when the period has at least this many significant incidents.",
-    "targets.incident_rise_ratio": "The `incident_rise` trigger fires when incidents are at least this many times the comparison period's (and at least `incident_rise_min`).",
-    "targets.incident_rise_min": "The fewest incidents in a period for the `incident_rise` trigger to fire at all.",
-    "targets.wide_spread_shares": "An incident with at least this many shares has spread widely (the `recirculation` trigger).",
-    "targets.wide_spread_platforms": "An incident found on at least this many platforms has spread widely (the `recirculation` trigger).",
-    "significant.severities": "Severities that make an incident significant.",
-    "significant.police_referral": "Whether a police referral makes an incident significant.",
-    "significant.safeguarding": "Whether a safeguarding concern makes an incident significant.",
-    "reporting.suppress_below": "Counts from 1 to this minus one show as `<N` in reports (and a second cell is withheld as `[c]` where needed), so no small number identifies a colleague.",
-    "review_events.extra_file": "The school's own review-events CSV (`date, kind, title, source`), relative to the settings file; ignored if absent.",
-    "terms.<label>": "A term's own dates, `\"2025-26-autumn\" = [2025-09-03, 2025-12-19]`, overriding the default window for that term; one line per term.",
-}
-
-
-def _default_settings() -> dict[str, Any]:
-    text = resources.files("policy_analytics").joinpath("data/default_settings.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
-def _type_name(value: Any, annotated: str | None = None) -> str:
-    if annotated == "float":
-        return "number"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int):
-        return "whole number"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, date):
-        return "date (YYYY-MM-DD)"
-    if isinstance(value, list):
-        return "list of text"
-    return "text"
+# What each key does, its type, range and default come from the code: `SETTINGS_KEYS` in
+# src/policy_analytics/settings.py, the one table the loader checks settings files against.
 
 
 def _toml_value(value: Any) -> str:
@@ -82,25 +35,19 @@ def _toml_value(value: Any) -> str:
 
 
 def settings_keys() -> list[dict[str, str]]:
-    """Every settings key as {section, key, type, default, meaning}: the settings reference's one input."""
-    from policy_analytics.settings import Targets
+    """Every settings key as {section, key, type, default, meaning}, from `SETTINGS_KEYS`."""
+    from policy_analytics.settings import SETTINGS_KEYS
 
-    annotations = {f.name: str(f.type) for f in fields(Targets)}
     rows = []
-    for section, values in _default_settings().items():
-        if section == "terms":
+    for entry in SETTINGS_KEYS:
+        if not entry.meaning:
+            raise KeyError(f"src/policy_analytics/settings.py: the setting {entry.name} has no meaning in SETTINGS_KEYS")
+        if entry.section == "terms":
             rows.append({"section": "terms", "key": "<label>", "type": "[start date, end date]",
-                         "default": "(none: the default windows)"})
-            continue
-        for key, value in values.items():
-            annotated = annotations.get(key) if section == "targets" else None
-            rows.append({"section": section, "key": key, "type": _type_name(value, annotated),
-                         "default": _toml_value(value)})
-    for row in rows:
-        name = f"{row['section']}.{row['key']}"
-        if name not in SETTING_MEANINGS:
-            raise KeyError(f"docs/gen_reference.py: the setting {name} has no entry in SETTING_MEANINGS")
-        row["meaning"] = SETTING_MEANINGS[name]
+                         "default": "(none: the default windows)", "meaning": entry.meaning})
+        else:
+            rows.append({"section": entry.section, "key": entry.key, "type": entry.expected(),
+                         "default": _toml_value(entry.default), "meaning": entry.meaning})
     return rows
 
 

@@ -96,3 +96,4 @@ def test_every_example_of_the_api_docs_runs(demo_project, monkeypatch):
     assert namespace["same"] == namespace["autumn"]  # the two ways give the same figures
     assert set(namespace["frame"]["period"]) == {"2025-26-autumn"}
     assert list(namespace["by_school"]["school"].unique()) == wh.schools()
+    assert namespace["result"].status == "unchanged"  # the example loads a file the demo loaded already
