@@ -30,7 +30,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--school", metavar="S", help="one school's report (default: the organisation, with a section per school)")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--school", metavar="S", help="one school's report (default: the organisation, with a section per school)")
+    who.add_argument("--all-schools", action="store_true",
+                     help="the organisation's report and every school's, from one read of the warehouse, "
+                          "into one folder with an index.html")
     parser.add_argument("--out", metavar="DIR", default="reports", help="folder for the report files (default reports)")
     parser.add_argument("--pdf", action="store_true", help="also print the report to PDF with a system Chromium")
     _common(parser)
@@ -335,11 +339,24 @@ def _cmd_report(args: argparse.Namespace, settings) -> int:
         period = periods.resolve(settings, term=args.term, default="term")
     else:
         period = periods.resolve(settings, year=args.year, default="year")
+    if args.all_schools:
+        from policy_analytics.reports import batch
+
+        done = batch.render_batch(kind, period.label, args.db, args.config, args.out, pdf=args.pdf,
+                                  progress=_progress if sys.stderr.isatty() else None)
+        print(batch.summary_line(kind, done))
+        return 0
     if sys.stderr.isatty():
         print(f"Rendering the {kind} report for {period.title}...", file=sys.stderr)
     files = render.render_report(kind, period.label, args.school, args.db, args.config, args.out, pdf=args.pdf)
     _print_report_files(files)
     return 0
+
+
+def _progress(done: int, total: int, what: str) -> None:
+    """One line on the terminal, rewritten in place: which report, and how many are left."""
+    line = f"[{done + 1}/{total}] {what} ({total - done - 1} left)" if done < total else ""
+    print(f"\r\033[K{line}", end="" if line else "", file=sys.stderr, flush=True)
 
 
 def _print_report_files(files) -> None:

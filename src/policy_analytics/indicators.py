@@ -8,7 +8,6 @@ named queries in `sql/indicators.sql`; this module only runs them and words the 
 from __future__ import annotations
 
 import calendar
-import contextvars
 import functools
 import json
 import math
@@ -51,12 +50,6 @@ def queries() -> dict[str, str]:
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
 
 
-# Rows already fetched, by (query, parameters): set while compute_indicators_by_school runs.
-_FETCHED: contextvars.ContextVar[dict[tuple, list[dict[str, Any]]] | None] = contextvars.ContextVar(
-    "indicator_rows_fetched", default=None
-)
-
-
 def _used(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """The parameters the named query uses, from PARAMS."""
     return {p: params[p] for p in sorted(set(_PARAMETER.findall(queries()[name])))}
@@ -64,56 +57,27 @@ def _used(name: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def run_query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
     """Run the named query with the parameters it uses; rows as dicts."""
-    used = _used(name, params)
-    fetched, key = _FETCHED.get(), (name, tuple(used.items()))
-    if fetched is not None and key in fetched:
-        return fetched[key]
-    cursor = con.execute(queries()[name], used)
+    cursor = con.execute(queries()[name], _used(name, params))
     columns = [c[0] for c in cursor.description]
-    rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
-    if fetched is not None:
-        fetched[key] = rows
-    return rows
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-_FINAL_ORDER_BY = re.compile(r"\bORDER BY\s+([^()]*?)\s*$", re.IGNORECASE)
-_SCHOOL_IS_NULL = re.compile(r"\$school\s+IS\s+NULL", re.IGNORECASE)
-
-
-def _fetch_for_schools(
-    con: duckdb.DuckDBPyConnection, fetched: dict, name: str, schools: list[str], window: dict[str, Any]
-) -> None:
-    """Run the named query once for every school, filing each school's rows where run_query will look.
-
-    The query runs as written, laterally joined to the list of schools: `$school` becomes each name in
-    turn (never NULL, so `$school IS NULL` is false), and its final ORDER BY orders the rows within a school.
-    """
-    sql = queries()[name].rstrip().rstrip(";")
-    order = _FINAL_ORDER_BY.search(sql)
-    body = sql[: order.start()] if order else sql
-    body = _SCHOOL_IS_NULL.sub("false", body).replace("$school", "_schools.school")
-    used = {p: window[p] for p in sorted(set(_PARAMETER.findall(body)))}
-    cursor = con.execute(
-        f"SELECT _schools.school AS _school_, _q.* FROM (SELECT unnest($school_list) AS school) _schools, "
-        f"LATERAL ({body}) _q ORDER BY _schools.school{', ' + order.group(1) if order else ''}",
-        {**used, "school_list": schools},
-    )
-    columns = [c[0] for c in cursor.description][1:]
-    rows: dict[str, list[dict[str, Any]]] = {school: [] for school in schools}
-    for row in cursor.fetchall():
-        rows[row[0]].append(dict(zip(columns, row[1:])))
-    for school, found in rows.items():
-        fetched[(name, tuple(_used(name, {**window, "school": school}).items()))] = found
-
-
-def _window(period: Period, school: str | None) -> dict[str, Any]:
-    """The query parameters for a period (its last day included) and a school (None = organisation)."""
+def _window(period: Period, schools: Iterable[str] = ()) -> dict[str, Any]:
+    """The query parameters for a period (its last day included) and the schools wanted beside the organisation."""
     return {
         "start": period.start,
         "end": period.end,
         "end_exclusive": period.end + timedelta(days=1),
-        "school": school,
+        "schools": list(schools),
     }
+
+
+def _by_school(rows: list[dict[str, Any]]) -> dict[str | None, list[dict[str, Any]]]:
+    """A query's rows filed by their `school` column (None = the organisation), in the query's order."""
+    filed: dict[str | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        filed.setdefault(row["school"], []).append(row)
+    return filed
 
 
 def _breakdowns(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -157,92 +121,78 @@ def compute_indicators(
     If `con` was opened with other settings, its views are switched to `settings` first (temp tables only).
     """
     period = periods.from_label(period, settings)
-    if _FETCHED.get() is None:  # within compute_indicators_by_school both are done once, for every school
-        db.use_settings(con, settings)
-        school = resolve_school(con, settings, school)
-    window = _window(period, school)
+    db.use_settings(con, settings)
+    school = resolve_school(con, settings, school)
+    return compute_indicators_all(con, settings, period, [school] if school else [])[school]
+
+
+def compute_indicators_all(
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: Period, schools: Iterable[str]
+) -> dict[str | None, dict[str, Any]]:
+    """The indicators of the organisation (key None) and of each of SCHOOLS (names as stored), each query run once.
+
+    Every query answers for the organisation and every school in one pass (GROUPING SETS), so a
+    trust of hundreds of schools costs the same few queries as the organisation alone.
+    """
+    db.use_settings(con, settings)
+    schools = list(dict.fromkeys(schools))
     previous = periods.previous(period, settings)
-    found = run_query(con, "incidents", **window)[0]
-    counts = _breakdowns(run_query(con, "incident_counts", **window))
-    result: dict[str, Any] = {
-        "period": {
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "label": period.label,
-            "title": period.title,
-        },
-        "incidents": {
-            "total": found["total"],
-            "significant": found["significant"],
-            "safeguarding": found["safeguarding"],
-            "police_referrals": found["police_referrals"],
-            "pupil_submitted": found["pupil_submitted"],
-            **{key: counts.get(key, {}) for key in ("by_category", "by_platform", "by_severity", "by_school")},
-            "previous_total": run_query(con, "incident_total", **_window(previous, school))[0]["total"],
-        },
-        "response": _response(found),
-        "visibility": {
-            "median_hours": found["visible_median_hours"],
-            "p90_hours": found["visible_p90_hours"],
-            "max_hours": found["visible_max_hours"],
-        },
-        "recirculation": {
-            "total_shares": _int_or_none(found["total_shares"]),
-            "median_shares": found["median_shares"],
-            "p90_shares": found["p90_shares"],
-            "max_shares": _int_or_none(found["max_shares"]),
-            "multi_platform": found["multi_platform"],
-            "wide_spread": found["wide_spread"],
-        },
-        "breaches": _breaches(con, window),
-        "acknowledgements": _acknowledgements(con, window),
-        "review": review_status(settings, period),
-    }
+    window = _window(period, schools)
+    found = {s: rows[0] for s, rows in _by_school(run_query(con, "incidents", **window)).items()}
+    before = {s: rows[0] for s, rows in _by_school(run_query(con, "incident_total", **_window(previous, schools))).items()}
+    counts = _by_school(run_query(con, "incident_counts", **window))
+    breaches = {s: rows[0] for s, rows in _by_school(run_query(con, "breaches", **window)).items()}
+    breach_counts = _by_school(run_query(con, "breach_counts", **window))
+    acks = _by_school(run_query(con, "acknowledgements", **window))
     events = register.events_between(
-        _review_events(settings), settings.last_reviewed, period.end
+        register.load_review_events(settings.review_events_file), settings.last_reviewed, period.end
     )
-    versions = None
-    if result["acknowledgements"]["active_staff"] == 0:  # say why nothing was measured
-        versions = [r["policy_version"] for r in run_query(con, "roster_versions", **window)]
-    result["triggers"] = triggers(result, settings, period, previous, events, versions)
-    result["review_recommended"] = any(t["fired"] for t in result["triggers"])
-    result["data"] = data_status(con)
+    data = data_status(con)
+    result: dict[str | None, dict[str, Any]] = {}
+    roster: dict[str | None, list[dict[str, Any]]] | None = None  # read only when some school has no one in post
+    for school in [None, *schools]:
+        ind = {
+            "period": {
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "label": period.label,
+                "title": period.title,
+            },
+            "incidents": _incidents(found[school], _breakdowns(counts.get(school, [])), before[school]["total"]),
+            "response": _response(found[school]),
+            "visibility": {
+                "median_hours": found[school]["visible_median_hours"],
+                "p90_hours": found[school]["visible_p90_hours"],
+                "max_hours": found[school]["visible_max_hours"],
+            },
+            "recirculation": _recirculation(found[school]),
+            "breaches": _breaches(breaches[school], _breakdowns(breach_counts.get(school, []))),
+            "acknowledgements": _acknowledgements(acks[school]),
+            "review": review_status(settings, period),
+        }
+        versions = None
+        if ind["acknowledgements"]["active_staff"] == 0:  # say why nothing was measured
+            if roster is None:
+                roster = _by_school(run_query(con, "roster_versions"))
+            versions = [r["policy_version"] for r in roster.get(school, [])]
+        ind["triggers"] = triggers(ind, settings, period, previous, events, versions)
+        ind["review_recommended"] = any(t["fired"] for t in ind["triggers"])
+        ind["data"] = {kind: dict(status) for kind, status in data.items()}
+        result[school] = ind
     return result
-
-
-def _review_events(settings: Settings) -> list[register.ReviewEvent]:
-    """The review-events register, read once for all the schools within compute_indicators_by_school."""
-    fetched, key = _FETCHED.get(), ("review events", str(settings.review_events_file))
-    if fetched is None:
-        return register.load_review_events(settings.review_events_file)
-    if key not in fetched:
-        fetched[key] = register.load_review_events(settings.review_events_file)
-    return fetched[key]
 
 
 def compute_indicators_by_school(
     con: duckdb.DuckDBPyConnection, settings: Settings, period: Period, schools: Iterable[str]
 ) -> dict[str, dict[str, Any]]:
-    """`compute_indicators(con, settings, period, school)` for each of SCHOOLS: {school as stored: its indicators}.
-
-    The same dicts, but each query runs once for all the schools rather than once per school, so an
-    organisation report for a trust of hundreds of schools costs a few queries, not thousands.
-    """
+    """`compute_indicators(con, settings, period, school)` for each of SCHOOLS: {school as stored: its indicators}."""
     db.use_settings(con, settings)
-    fetched: dict[tuple, list[dict[str, Any]]] = {}
-    token = _FETCHED.set(fetched)
-    try:
-        known: dict[str, str] = {}  # as resolve_school matches, without searching every name for each school
-        for name in sorted(set(school_names(con)) | set(settings.schools)):
-            known.setdefault(name.casefold(), name)
-        names = [known.get(school.strip().casefold()) or resolve_school(con, settings, school) for school in schools]
-        if names:
-            for name in ("incidents", "incident_counts", "breaches", "breach_counts", "acknowledgements"):
-                _fetch_for_schools(con, fetched, name, names, _window(period, None))
-            _fetch_for_schools(con, fetched, "incident_total", names, _window(periods.previous(period, settings), None))
-        return {school: compute_indicators(con, settings, period, school) for school in names}
-    finally:
-        _FETCHED.reset(token)
+    known: dict[str, str] = {}  # as resolve_school matches, without searching every name for each school
+    for name in sorted(set(school_names(con)) | set(settings.schools)):
+        known.setdefault(name.casefold(), name)
+    names = [known.get(school.strip().casefold()) or resolve_school(con, settings, school) for school in schools]
+    found = compute_indicators_all(con, settings, period, names)
+    return {school: found[school] for school in names}
 
 
 def indicators_by_term(
@@ -265,6 +215,19 @@ def _pct(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
+def _incidents(found: dict[str, Any], counts: dict[str, dict[str, int]], previous_total: int) -> dict[str, Any]:
+    """The incident counts from the `incidents` query's row and the breakdowns of `incident_counts`."""
+    return {
+        "total": found["total"],
+        "significant": found["significant"],
+        "safeguarding": found["safeguarding"],
+        "police_referrals": found["police_referrals"],
+        "pupil_submitted": found["pupil_submitted"],
+        **{key: counts.get(key, {}) for key in ("by_category", "by_platform", "by_severity", "by_school")},
+        "previous_total": previous_total,
+    }
+
+
 def _response(found: dict[str, Any]) -> dict[str, Any]:
     """The removal-target figures from the `incidents` query's row."""
     return {
@@ -278,10 +241,20 @@ def _response(found: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _breaches(con: duckdb.DuckDBPyConnection, window: dict[str, Any]) -> dict[str, Any]:
+def _recirculation(found: dict[str, Any]) -> dict[str, Any]:
+    """The shares figures from the `incidents` query's row."""
+    return {
+        "total_shares": _int_or_none(found["total_shares"]),
+        "median_shares": found["median_shares"],
+        "p90_shares": found["p90_shares"],
+        "max_shares": _int_or_none(found["max_shares"]),
+        "multi_platform": found["multi_platform"],
+        "wide_spread": found["wide_spread"],
+    }
+
+
+def _breaches(found: dict[str, Any], counts: dict[str, dict[str, int]]) -> dict[str, Any]:
     """Breaches opened, closed and still open, by outcome and rule, and the median days to close."""
-    found = run_query(con, "breaches", **window)[0]
-    counts = _breakdowns(run_query(con, "breach_counts", **window))
     return {
         "opened": found["opened"],
         "closed": found["closed"],
@@ -292,10 +265,9 @@ def _breaches(con: duckdb.DuckDBPyConnection, window: dict[str, Any]) -> dict[st
     }
 
 
-def _acknowledgements(con: duckdb.DuckDBPyConnection, window: dict[str, Any]) -> dict[str, Any]:
+def _acknowledgements(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Acknowledgement coverage of the current policy version among staff in post at the period's end."""
-    rows = run_query(con, "acknowledgements", **window)
-    total = next(r for r in rows if r["staff_group"] is None)
+    total = next(r for r in rows if r["all_groups"])
     return {
         "active_staff": total["active_staff"],
         "acknowledged": total["acknowledged"],
@@ -308,7 +280,7 @@ def _acknowledgements(con: duckdb.DuckDBPyConnection, window: dict[str, Any]) ->
                 "coverage_pct": _pct(r["acknowledged"], r["active_staff"]),
             }
             for r in rows
-            if r["staff_group"] is not None
+            if not r["all_groups"]
         },
     }
 

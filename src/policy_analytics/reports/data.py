@@ -1,14 +1,18 @@
 """Everything one governor report shows, gathered from the warehouse in one read-only pass.
 
 The notebooks call `gather()` once, then hand the result to the section builders of
-`sections`. All figures come from `indicators.compute_indicators` (the same numbers as
-`policy-analytics indicators --json`); the only extra reads are the incidents per month and the
-per-incident response and visibility hours that the charts draw, from the same analyst views.
+`sections`. All figures come from `indicators.compute_indicators_all` (the same numbers as
+`policy-analytics indicators --json`), for the organisation and every school in one pass; the only
+extra reads are the incidents per month and the per-incident response and visibility hours that
+the charts draw, from the same analyst views. `read_figures` reads a whole batch's figures at once.
 No identifier, staff reference or free text is read here.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -77,22 +81,11 @@ def period_for(kind: str, label: str, settings: Settings) -> Period:
     raise UsageError(f"Unknown report {kind!r}: choose termly or annual.")
 
 
-def _window(period: Period, school: str | None) -> list[Any]:
-    return [period.start, period.end + timedelta(days=1), school, school]
+_WINDOW = "reported_at >= $start AND reported_at < $end_exclusive"
 
 
-_WHERE = "reported_at >= ? AND reported_at < ? AND (CAST(? AS VARCHAR) IS NULL OR school = ?)"
-
-
-def incidents_by_month(con: duckdb.DuckDBPyConnection, period: Period, school: str | None) -> list[tuple[date, int]]:
-    """Incidents reported in each calendar month the period touches (zeros included), in order."""
-    rows = dict(
-        con.execute(
-            f"SELECT reported_month, count(*) FROM incident_facts WHERE {_WHERE} GROUP BY reported_month",
-            _window(period, school),
-        ).fetchall()
-    )
-    return _every_month(period, rows)
+def _params(period: Period) -> dict[str, Any]:
+    return {"start": period.start, "end_exclusive": period.end + timedelta(days=1)}
 
 
 def _every_month(period: Period, counts: dict[date, int]) -> list[tuple[date, int]]:
@@ -104,28 +97,145 @@ def _every_month(period: Period, counts: dict[date, int]) -> list[tuple[date, in
     return months
 
 
-def incidents_by_month_by_school(
+def incidents_by_month(
     con: duckdb.DuckDBPyConnection, period: Period, schools: list[str]
-) -> dict[str, list[tuple[date, int]]]:
-    """`incidents_by_month` for each of SCHOOLS, from one query."""
-    counts: dict[str, dict[date, int]] = {school: {} for school in schools}
+) -> dict[str | None, list[tuple[date, int]]]:
+    """Incidents reported in each calendar month the period touches (zeros included), in order:
+    for the organisation (key None) and each of SCHOOLS, from one query."""
+    counts: dict[str | None, dict[date, int]] = {who: {} for who in [None, *schools]}
     for school, month, n in con.execute(
-        f"SELECT school, reported_month, count(*) FROM incident_facts WHERE {_WHERE} GROUP BY ALL",
-        _window(period, None),
+        f"SELECT school, reported_month, count(*) FROM incident_facts WHERE {_WINDOW} "
+        "GROUP BY GROUPING SETS ((school, reported_month), (reported_month))",
+        _params(period),
     ).fetchall():
         if school in counts:
             counts[school][month] = n
-    return {school: _every_month(period, found) for school, found in counts.items()}
+    return {who: _every_month(period, found) for who, found in counts.items()}
 
 
-def removal_hours(con: duckdb.DuckDBPyConnection, period: Period, school: str | None) -> tuple[list[float], list[float]]:
-    """Hours from report to removal and hours visible, for each removed incident of the period."""
-    rows = con.execute(
-        f"SELECT response_hours, visible_hours FROM incident_facts WHERE removed AND {_WHERE} "
-        "ORDER BY response_hours",
-        _window(period, school),
-    ).fetchall()
-    return [float(r[0]) for r in rows], [float(r[1]) for r in rows]
+def removal_hours(
+    con: duckdb.DuckDBPyConnection, period: Period, schools: list[str]
+) -> dict[str | None, tuple[list[float], list[float]]]:
+    """Hours from report to removal and hours visible, for each removed incident of the period, in order of
+    response hours: for the organisation (key None) and each of SCHOOLS, from one query."""
+    found: dict[str | None, tuple[list[float], list[float]]] = {who: ([], []) for who in [None, *schools]}
+    for school, response, visible in con.execute(
+        f"SELECT school, response_hours, visible_hours FROM incident_facts WHERE removed AND {_WINDOW} "
+        "ORDER BY response_hours, visible_hours",
+        _params(period),
+    ).fetchall():
+        for who in (None, school) if school in found else (None,):
+            found[who][0].append(float(response))
+            found[who][1].append(float(visible))
+    return found
+
+
+@dataclass
+class Figures:
+    """One read of the warehouse: every figure of a set of reports of one kind and period, as plain data.
+
+    `reports` holds each report's `ReportData`, the organisation's under None (when it was read);
+    `indicators` the same figures as the plain dicts of `policy-analytics indicators --json`.
+    """
+
+    kind: str
+    period: Period
+    taken_at: datetime
+    schools: list[str]
+    reports: dict[str | None, ReportData]
+
+    @property
+    def indicators(self) -> dict[str | None, dict[str, Any]]:
+        """Each report's indicators for the period: {None: the organisation's, school: that school's}."""
+        return {who: data.ind for who, data in self.reports.items()}
+
+
+def read_figures(
+    kind: str,
+    period: str,
+    schools: list[str] | None = None,
+    warehouse: str | Path | None = None,
+    settings_path: str | Path | None = None,
+    suppress_below: int | None = None,
+    *,
+    taken_at: datetime | None = None,
+) -> Figures:
+    """Every figure of the organisation's report and each school's (SCHOOLS None: every school, and the
+    organisation), from one read-only connection, each query run once for all of them."""
+    settings = load_settings(settings_path or None)
+    the_period = period_for(kind, period, settings)
+    threshold = int(suppress_below) if suppress_below not in (None, "") else settings.suppress_below
+    con = db.connect(warehouse or None, settings, read_only=True)
+    try:
+        db.use_settings(con, settings)
+        con.execute("BEGIN TRANSACTION")  # one snapshot of the warehouse for every figure
+        if schools is None:
+            names, organisation = indicators.school_names(con), True
+        else:
+            names = list(dict.fromkeys(indicators.resolve_school(con, settings, s) for s in schools))
+            organisation = False
+        figures = _read(con, kind, settings, the_period, threshold, names, organisation,
+                        taken_at or datetime.now().replace(microsecond=0))
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return figures
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection, kind: str, settings: Settings, the_period: Period, threshold: int,
+    names: list[str], organisation: bool, taken_at: datetime,
+) -> Figures:
+    """The reports' data for the organisation (if ORGANISATION) and each of NAMES, from CON."""
+    previous = periods.previous(the_period, settings)
+    now = indicators.compute_indicators_all(con, settings, the_period, names)
+    before = indicators.compute_indicators_all(con, settings, previous, names)
+    months = incidents_by_month(con, the_period, names)
+    hours = removal_hours(con, the_period, names)
+    terms: list[tuple[Period, dict]] = []
+    previous_terms: list[tuple[Period, dict]] = []
+    if kind == "annual":
+        terms = [(t, indicators.compute_indicators_all(con, settings, t, names))
+                 for t in periods.terms_of_year(the_period.label, settings)]
+        previous_terms = [(t, indicators.compute_indicators_all(con, settings, t, names))
+                          for t in periods.terms_of_year(previous.label, settings)]
+    cited = register.load_cited_legislation() if kind == "annual" else []
+    register_as_of = register.register_as_of() if kind == "annual" else None
+    policy = policy_check.check_settings_document(settings, the_period.end) if kind == "annual" else None
+    reports: dict[str | None, ReportData] = {}
+    for who in ([None] if organisation else []) + names:
+        data = ReportData(
+            kind=kind, settings=settings, period=the_period, previous=previous, school=who,
+            threshold=threshold, generated_at=taken_at, ind=now[who], prev=before[who],
+            months=months[who], response_hours=hours[who][0], visible_hours=hours[who][1],
+        )
+        if who is None and names:
+            data.schools = list(names)
+            data.per_school = copy.deepcopy({s: now[s] for s in names})  # the school reports keep their own
+            data.school_months = {s: months[s] for s in names}
+        if kind == "annual":
+            data.terms = [(t, found[who]) for t, found in terms]
+            data.previous_terms = [(t, found[who]) for t, found in previous_terms]
+            data.cited = copy.deepcopy(cited)
+            data.register_as_of, data.policy = register_as_of, policy
+        events = next((t for t in data.ind["triggers"] if t["id"] == "review_events"), None)
+        data.events = list(events["value"]) if events and isinstance(events.get("value"), list) else []
+        reports[who] = data
+    return Figures(kind=kind, period=the_period, taken_at=taken_at, schools=list(names), reports=reports)
+
+
+# The figures of the batch being rendered in this process: `gather` hands out its reports' data.
+_BATCH: list[Figures] = []
+
+
+@contextmanager
+def batch(figures: Figures) -> Iterator[Figures]:
+    """Within this block, `gather` for the kind and period of FIGURES returns their data instead of reading."""
+    _BATCH.append(figures)
+    try:
+        yield figures
+    finally:
+        _BATCH.remove(figures)
 
 
 def gather(
@@ -138,46 +248,14 @@ def gather(
     *,
     generated_at: datetime | None = None,
 ) -> ReportData:
-    """Read every figure the report needs; the warehouse is opened read-only and closed again."""
-    settings = load_settings(settings_path or None)
-    the_period = period_for(kind, period, settings)
-    previous = periods.previous(the_period, settings)
-    threshold = int(suppress_below) if suppress_below not in (None, "") else settings.suppress_below
-    con = db.connect(warehouse or None, settings, read_only=True)
-    try:
-        school_name = indicators.resolve_school(con, settings, school or None)
-        ind = indicators.compute_indicators(con, settings, the_period, school_name)
-        prev = indicators.compute_indicators(con, settings, previous, school_name)
-        resp, vis = removal_hours(con, the_period, school_name)
-        data = ReportData(
-            kind=kind,
-            settings=settings,
-            period=the_period,
-            previous=previous,
-            school=school_name,
-            threshold=threshold,
-            generated_at=generated_at or datetime.now().replace(microsecond=0),
-            ind=ind,
-            prev=prev,
-            months=incidents_by_month(con, the_period, school_name),
-            response_hours=resp,
-            visible_hours=vis,
-        )
-        if school_name is None:
-            data.schools = indicators.school_names(con)
-            # each query once for every school (a trust may have hundreds), not once per school
-            data.per_school = indicators.compute_indicators_by_school(con, settings, the_period, data.schools)
-            data.school_months = incidents_by_month_by_school(con, the_period, data.schools)
-        if kind == "annual":
-            terms = periods.terms_of_year(the_period.label, settings)
-            data.terms = list(zip(terms, indicators.indicators_by_term(con, settings, the_period, school_name)))
-            before = periods.terms_of_year(previous.label, settings)
-            data.previous_terms = list(zip(before, indicators.indicators_by_term(con, settings, previous, school_name)))
-            data.cited = register.load_cited_legislation()
-            data.register_as_of = register.register_as_of()
-            data.policy = policy_check.check_settings_document(settings, the_period.end)
-        events = next((t for t in ind["triggers"] if t["id"] == "review_events"), None)
-        data.events = list(events["value"]) if events and isinstance(events.get("value"), list) else []
-    finally:
-        con.close()
-    return data
+    """Read every figure the report needs; the warehouse is opened read-only and closed again.
+
+    Inside `batch(figures)` (a batch rendering its reports in this process), the batch's figures are
+    used instead, so every report of the batch shows the numbers of one read.
+    """
+    for figures in _BATCH:
+        if figures.kind == kind and figures.period.label == period and (school or None) in figures.reports:
+            return figures.reports[school or None]
+    found = read_figures(kind, period, None if not school else [school], warehouse, settings_path,
+                         suppress_below, taken_at=generated_at)
+    return next(iter(found.reports.values())) if school else found.reports[None]

@@ -18,6 +18,7 @@ TCP on localhost, so no other local user can connect to a kernel holding persona
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -183,6 +184,14 @@ def execute(
 
 def to_html(notebook, title: str) -> str:
     """The executed notebook as one self-contained HTML page: outputs only, no network requests."""
+    notebook.metadata["title"] = title
+    body, _ = _html_exporter().from_notebook_node(notebook)
+    return body
+
+
+@functools.cache
+def _html_exporter():
+    """The nbconvert exporter with the `governor` template, made once per process (it is slow to set up)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
@@ -198,9 +207,25 @@ def to_html(notebook, title: str) -> str:
     config.HTMLExporter.anchor_link_text = ""
     exporter = HTMLExporter(config=config, template_name="governor", extra_template_basedirs=[str(template_dir())])
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook)
-    return body
+    return exporter
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write TEXT to PATH complete or not at all: into a temporary file beside it, then renamed over it."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, 0o666 & ~_UMASK)  # as an ordinary new file would be, not mkstemp's 0600
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def find_chromium() -> str | None:
@@ -252,24 +277,29 @@ def print_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 120) -> Path:
     """Print the HTML report to an A4 PDF with a system Chromium (headless, offline)."""
     browser = require_chromium()
     with tempfile.TemporaryDirectory(prefix="pa-chromium-") as profile:
+        printing = pdf_path.with_name(f".{pdf_path.name}.partial")  # renamed into place once complete
         command = chromium_command(browser, profile) + [
             "--no-pdf-header-footer",
             "--virtual-time-budget=10000",
             "--run-all-compositor-stages-before-draw",
-            f"--print-to-pdf={pdf_path}",
+            f"--print-to-pdf={printing}",
             html_path.resolve().as_uri(),
         ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+            if done.returncode == 0 and printing.is_file() and printing.stat().st_size > 0:
+                os.replace(printing, pdf_path)
+                return pdf_path
         except subprocess.TimeoutExpired:
             raise UserError(f"{browser} did not finish printing {html_path.name} within {timeout} seconds.") from None
-    if done.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
-        detail = (done.stderr or "").strip().splitlines()[-1:] or ["no message"]
-        raise UserError(f"{browser} could not print {html_path.name} to PDF ({detail[0]}).")
-    return pdf_path
+        finally:
+            printing.unlink(missing_ok=True)
+    detail = (done.stderr or "").strip().splitlines()[-1:] or ["no message"]
+    raise UserError(f"{browser} could not print {html_path.name} to PDF ({detail[0]}).")
 
 
-def _report_title(kind: str, data_title: str) -> str:
+def report_title(kind: str, data_title: str) -> str:
+    """The HTML page title of a report."""
     return f"{'Termly governor report' if kind == 'termly' else 'Annual policy review report'}: {data_title}"
 
 
@@ -316,8 +346,8 @@ def render_report(
     executed = execute(kind, the_period.label, school_name, db.warehouse_path(db_path), settings.source, ipynb,
                        suppress_below=suppress_below, cwd=out.resolve())
     scope = school_name or f"{settings.organisation_name}, all schools"
-    html_text = to_html(executed, _report_title(kind, f"{scope}, {the_period.title}"))
-    html_path.write_text(html_text, encoding="utf-8")
+    html_text = to_html(executed, report_title(kind, f"{scope}, {the_period.title}"))
+    write_atomic(html_path, html_text)
     pdf_path = print_pdf(html_path, out / f"{stem}.pdf") if pdf else None
     return ReportFiles(html=html_path, ipynb=ipynb, pdf=pdf_path)
 

@@ -2,12 +2,18 @@
 -- Each query starts at a `-- name:` line and runs over the analyst views (incident_facts,
 -- breach_facts, acknowledgement_facts, load_summary), so an analyst can run it as it stands.
 --
+-- Every period query answers for the whole organisation and for each school in one pass
+-- (GROUP BY GROUPING SETS): a row with `school` NULL is the organisation's, a row with a school's
+-- name is that school's. The one-row-per-answer queries also give a row for each school in $schools
+-- that has nothing in the period (counts 0), by a full join to that list; the organisation's row
+-- always covers every school, listed or not.
+--
 -- Named parameters:
 --   $start          the period's first day (DATE)
 --   $end            the period's last day (DATE), included in the period
 --   $end_exclusive  the day after $end: a timestamp is in the period when >= $start AND < $end_exclusive,
 --                   so everything up to 23:59:59 on the last day counts
---   $school         one school's name, or NULL for the whole organisation
+--   $schools        the schools wanted beside the organisation (VARCHAR[]; may be empty)
 --
 -- Thresholds (removal hours, what makes an incident significant or widely spread, the current
 -- policy version) are not parameters: the views derive them from the settings the connection uses.
@@ -15,15 +21,17 @@
 
 
 -- name: incidents
--- One row: counts, response, visibility and recirculation figures for incidents reported in the period.
+-- Per school and for the organisation: counts, response, visibility and recirculation figures for
+-- incidents reported in the period.
 WITH reported AS (
     SELECT *
     FROM incident_facts
     WHERE reported_at >= $start AND reported_at < $end_exclusive
-      AND ($school IS NULL OR school = $school)
-)
+),
+listed AS (SELECT DISTINCT unnest($schools::VARCHAR[]) AS school)
 SELECT
-    count(*)                                       AS total,
+    listed.school,
+    count(r.school)                                AS total,
     count(*) FILTER (WHERE significant)            AS significant,
     count(*) FILTER (WHERE safeguarding)           AS safeguarding,
     count(*) FILTER (WHERE police_referral)        AS police_referrals,
@@ -45,103 +53,121 @@ SELECT
     max(shares)                                    AS max_shares,
     count(*) FILTER (WHERE multi_platform)         AS multi_platform,
     count(*) FILTER (WHERE wide_spread)            AS wide_spread
-FROM reported;
+FROM reported r FULL JOIN listed ON r.school = listed.school
+GROUP BY GROUPING SETS ((listed.school), ())
+-- a school's row for listed schools only: the rows of unlisted schools count for the organisation alone
+HAVING grouping(listed.school) = 1 OR listed.school IS NOT NULL
+ORDER BY listed.school NULLS FIRST;
 
 
 -- name: incident_total
--- One row: the number of incidents reported in the period (used for the comparison period).
-SELECT count(*) AS total
-FROM incident_facts
-WHERE reported_at >= $start AND reported_at < $end_exclusive
-  AND ($school IS NULL OR school = $school);
+-- Per school and for the organisation: the number of incidents reported in the period (for the comparison period).
+WITH reported AS (
+    SELECT school
+    FROM incident_facts
+    WHERE reported_at >= $start AND reported_at < $end_exclusive
+),
+listed AS (SELECT DISTINCT unnest($schools::VARCHAR[]) AS school)
+SELECT listed.school, count(r.school) AS total
+FROM reported r FULL JOIN listed ON r.school = listed.school
+GROUP BY GROUPING SETS ((listed.school), ())
+HAVING grouping(listed.school) = 1 OR listed.school IS NOT NULL
+ORDER BY listed.school NULLS FIRST;
 
 
 -- name: incident_counts
--- Incidents reported in the period counted by category, platform, severity and school (no zero rows).
+-- Incidents reported in the period counted by category, platform, severity and school (no zero rows),
+-- for each school and (school NULL) the organisation.
 WITH reported AS (
     SELECT *
     FROM incident_facts
     WHERE reported_at >= $start AND reported_at < $end_exclusive
-      AND ($school IS NULL OR school = $school)
-)
-SELECT 'by_category' AS breakdown, category AS item, count(*) AS n FROM reported GROUP BY category
+),
+by_school AS (SELECT school, count(*) AS n FROM reported GROUP BY school)
+SELECT school, 'by_category' AS breakdown, category AS item, count(*) AS n
+FROM reported GROUP BY GROUPING SETS ((school, category), (category))
 UNION ALL
-SELECT 'by_platform', platform, count(*) FROM reported GROUP BY platform
+SELECT school, 'by_platform', platform, count(*) FROM reported GROUP BY GROUPING SETS ((school, platform), (platform))
 UNION ALL
-SELECT 'by_severity', severity, count(*) FROM reported GROUP BY severity
+SELECT school, 'by_severity', severity, count(*) FROM reported GROUP BY GROUPING SETS ((school, severity), (severity))
 UNION ALL
-SELECT 'by_school', school, count(*) FROM reported GROUP BY school
-ORDER BY breakdown, n DESC, item;
+SELECT NULL, 'by_school', school, n FROM by_school          -- the organisation's: every school
+UNION ALL
+SELECT school, 'by_school', school, n FROM by_school        -- a school's: itself
+ORDER BY school NULLS FIRST, breakdown, n DESC, item;
 
 
 -- name: breaches
--- One row: breaches opened and closed in the period, still open at its end, and days to close.
+-- Per school and for the organisation: breaches opened and closed in the period, still open at its
+-- end, and days to close.
 WITH chosen AS (
-    SELECT *,
+    SELECT school, days_to_close,
            opened_at >= $start AND opened_at < $end_exclusive                     AS opened_in_period,
            coalesce(closed_at >= $start AND closed_at < $end_exclusive, false)    AS closed_in_period,
            opened_at < $end_exclusive
                AND (closed_at IS NULL OR closed_at >= $end_exclusive)             AS open_at_end
     FROM breach_facts
-    WHERE $school IS NULL OR school = $school
-)
+),
+listed AS (SELECT DISTINCT unnest($schools::VARCHAR[]) AS school)
 SELECT
+    listed.school,
     count(*) FILTER (WHERE opened_in_period)                              AS opened,
     count(*) FILTER (WHERE closed_in_period)                              AS closed,
     count(*) FILTER (WHERE open_at_end)                                   AS open_at_end,
     quantile_cont(days_to_close, 0.5) FILTER (WHERE closed_in_period)     AS median_days_to_close
-FROM chosen;
+FROM chosen c FULL JOIN listed ON c.school = listed.school
+GROUP BY GROUPING SETS ((listed.school), ())
+HAVING grouping(listed.school) = 1 OR listed.school IS NOT NULL
+ORDER BY listed.school NULLS FIRST;
 
 
 -- name: breach_counts
 -- Breaches closed in the period by outcome (a closed breach without one is `not_recorded`),
--- and breaches opened in the period by the rule broken.
-WITH chosen AS (
-    SELECT *
-    FROM breach_facts
-    WHERE $school IS NULL OR school = $school
-)
-SELECT 'by_outcome' AS breakdown, coalesce(outcome, 'not_recorded') AS item, count(*) AS n
-FROM chosen
+-- and breaches opened in the period by the rule broken, for each school and (school NULL) the organisation.
+SELECT school, 'by_outcome' AS breakdown, coalesce(outcome, 'not_recorded') AS item, count(*) AS n
+FROM breach_facts
 WHERE closed_at >= $start AND closed_at < $end_exclusive
-GROUP BY item
+GROUP BY GROUPING SETS ((school, item), (item))
 UNION ALL
-SELECT 'by_rule', rule, count(*)
-FROM chosen
+SELECT school, 'by_rule', rule, count(*)
+FROM breach_facts
 WHERE opened_at >= $start AND opened_at < $end_exclusive
-GROUP BY rule
-ORDER BY breakdown, n DESC, item;
+GROUP BY GROUPING SETS ((school, rule), (rule))
+ORDER BY school NULLS FIRST, breakdown, n DESC, item;
 
 
 -- name: acknowledgements
 -- Staff in post at the end of the period's last day on the roster for the current policy version,
--- and how many of them had acknowledged it by then: one row per staff group, and a total row
--- (staff_group NULL, always present).
+-- and how many of them had acknowledged it by then, per school and for the organisation: one row per
+-- staff group, and a total row (all_groups true, always present for the organisation and each listed school).
 WITH in_post AS (
-    SELECT *
+    SELECT school, staff_group, acknowledged_at
     FROM acknowledgement_facts
     WHERE current_version
       AND (start_date IS NULL OR start_date <= $end)
       AND (leave_date IS NULL OR leave_date >= $end)
-      AND ($school IS NULL OR school = $school)
-)
+),
+listed AS (SELECT DISTINCT unnest($schools::VARCHAR[]) AS school)
 SELECT
+    listed.school,
     staff_group,
-    count(*)                                                AS active_staff,
+    grouping(staff_group) = 1                               AS all_groups,
+    count(p.school)                                         AS active_staff,
     count(*) FILTER (WHERE acknowledged_at < $end_exclusive) AS acknowledged
-FROM in_post
-GROUP BY ROLLUP (staff_group)
-ORDER BY staff_group NULLS FIRST;
+FROM in_post p FULL JOIN listed ON p.school = listed.school
+GROUP BY GROUPING SETS ((listed.school, staff_group), (listed.school), (staff_group), ())
+HAVING (grouping(listed.school) = 1 OR listed.school IS NOT NULL)
+   AND (grouping(staff_group) = 1 OR staff_group IS NOT NULL)   -- no group row for a listed school with nobody in post
+ORDER BY listed.school NULLS FIRST, staff_group NULLS FIRST;
 
 
 -- name: roster_versions
 -- The policy versions the acknowledgement roster holds, with how many rows each (to name them when
--- no row has the settings' version).
-SELECT policy_version, count(*) AS n
+-- no row has the settings' version), for each school and (school NULL) the organisation.
+SELECT school, policy_version, count(*) AS n
 FROM acknowledgement_facts
-WHERE ($school IS NULL OR school = $school)
-GROUP BY policy_version
-ORDER BY policy_version;
+GROUP BY GROUPING SETS ((school, policy_version), (policy_version))
+ORDER BY school NULLS FIRST, policy_version;
 
 
 -- name: data
