@@ -117,12 +117,12 @@ def test_the_indicator_queries_run_as_written_with_no_rewriting(trust) -> None:
 # --- the batch: files, index, interruption ---------------------------------------------------------
 
 
-def _run_batch(trust, *extra: str) -> str:
+def _run_batch(trust, *which: str) -> str:
     trust["w"].close()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        status = cli.main(["report", "termly", "--term", TERM, "--all-schools", "--db", str(trust["db"]),
-                           "--config", str(trust["config"]), "--out", str(trust["out"]), *extra])
+        status = cli.main(["report", *(which or ("termly", "--term", TERM)), "--all-schools", "--db", str(trust["db"]),
+                           "--config", str(trust["config"]), "--out", str(trust["out"])])
     assert status == 0
     return out.getvalue()
 
@@ -227,13 +227,17 @@ def _comparable(html: str) -> str:
     return re.sub(r"Made on .+? from the data loaded by then", "Made on (when)", text)
 
 
-def test_a_batch_equals_the_single_reports_figure_for_figure(trust, monkeypatch) -> None:
+@pytest.mark.parametrize(("kind", "period", "schools"), [
+    ("termly", TERM, (None, "Alder School", "Birch School")),
+    ("annual", "2025-26", (None, "Birch School")),
+])
+def test_a_batch_equals_the_single_reports_figure_for_figure(trust, monkeypatch, kind, period, schools) -> None:
     monkeypatch.setenv(batch.WORKERS_ENV, "1")
-    _run_batch(trust)
-    folder = trust["out"] / f"termly_{TERM}"
+    _run_batch(trust, kind, "--term" if kind == "termly" else "--year", period)
+    folder = trust["out"] / f"{kind}_{period}"
     single = trust["out"] / "single"
-    for school, who in ((None, "organisation"), ("Alder School", "alder-school"), ("Birch School", "birch-school")):
-        files = render.render_report("termly", TERM, school, trust["db"], trust["config"], single)
+    for who in schools:
+        files = render.render_report(kind, period, who, trust["db"], trust["config"], single)
         one, many = files.html.read_text("utf-8"), (folder / files.html.name).read_text("utf-8")
         assert _comparable(one) == _comparable(many), who
         plots = re.compile(r'Plotly\.newPlot\(\s*"[^"]+",.*?\)', re.DOTALL)

@@ -58,3 +58,21 @@ def test_benchmark_runs_every_step_and_writes_the_table(tmp_path: Path) -> None:
     assert "| target | incidents | measured | met? |" in table
     assert table.count("| report termly |") == len(SCALES)
     assert "| step | incidents | seconds |" in done.stdout  # printed as well as written
+
+
+def test_batch_benchmark_runs_alone_and_writes_its_table(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "batch.py"), "--incidents", "300", "--schools", "3",
+         "--out", str(tmp_path), "--once"],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    results = json.loads((tmp_path / "batch.json").read_text("utf-8"))
+    assert results["schools"] == 3
+    assert results["report_seconds"]["organisation"] > 0 and results["report_seconds"]["batch"] > 0
+    assert results["figures_seconds"]["every_school"] > 0
+    assert results["peak_mb"]["batch_all_processes"] > 0 and results["peak_mb"]["batch_largest_process"] > 0
+    assert [t["met"] in (True, False) for t in results["targets"]] == [True] * 4
+    table = (tmp_path / "batch.md").read_text("utf-8")
+    assert "| report termly --all-schools (4 reports) |" in table
+    assert not (tmp_path / "batch_n300_s3").exists()  # generated files are removed
