@@ -257,3 +257,17 @@ def test_read_figures_is_one_snapshot_of_every_report(trust) -> None:
     assert months == [(date(2025, m, 1), n) for m, n in ((9, 0), (10, 1), (11, 1), (12, 0))]
     assert figures.reports["Alder School"].response_hours == [10.0]
     assert figures.reports["Birch School"].response_hours == []
+
+
+def test_a_batch_with_pdfs_prints_each_report_and_links_it(trust, monkeypatch) -> None:
+    if render.find_chromium() is None:
+        pytest.skip("no Chromium to print with")
+    monkeypatch.setenv(batch.WORKERS_ENV, "1")
+    _run_batch(trust, "termly", "--term", TERM, "--pdf")
+    folder = trust["out"] / f"termly_{TERM}"
+    soup = BeautifulSoup((folder / "index.html").read_text("utf-8"), "html.parser")
+    pdfs = [a["href"] for a in soup.select("tbody a") if a["href"].endswith(".pdf")]
+    assert len(pdfs) == 4
+    for name in pdfs:
+        assert (folder / name).read_bytes().startswith(b"%PDF")
+    assert not list(folder.glob(".*"))

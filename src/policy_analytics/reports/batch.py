@@ -1,9 +1,10 @@
 """A whole trust's reports in one run: the organisation's and every school's, from one read of the warehouse.
 
 `render_batch("termly", "2025-26-autumn", ...)` reads every figure once (`data.read_figures`), then
-builds each report's notebook in this process: the notebook's own cells run in an in-process IPython
-shell, where `gather` hands out the batch's figures, so each report keeps its executed notebook for
-the record and its HTML is exported from it exactly as a single report's is. The folder gets
+builds each report's notebook without starting a kernel: papermill injects the parameters as it does
+for a single report, and the notebook's own cells run in an in-process IPython shell (in forked
+workers, one per core), where `gather` hands out the batch's figures. Each report so keeps its executed
+notebook for the record, and its HTML is exported from it exactly as a single report's is. The folder gets
 
 - `<kind>_<period>_organisation.{ipynb,html}` and `<kind>_<period>_<school>.{ipynb,html}` for each school,
 - `.pdf` beside each with `pdf=True`,
@@ -171,12 +172,24 @@ def _render_all(kind: str, figures: report_data.Figures, everyone: list[str | No
         for who in everyone:
             yield who, _render_one(kind, figures, who, parameters, folder)
         return
+    _warm_up(kind)
     _JOB.update(kind=kind, figures=figures, parameters=parameters, folder=folder)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
             yield from pool.imap_unordered(_render_in_worker, everyone)
     finally:
         _JOB.clear()
+
+
+def _warm_up(kind: str) -> None:
+    """Import and set up, once in this process, what every report needs, so the forked workers share it."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from policy_analytics.reports import charts, sections, tables  # noqa: F401  (the notebooks' imports)
+
+    InteractiveShell.instance()
+    render._html_exporter()
+    notebook_for(kind, {})
 
 
 def _render_in_worker(who: str | None) -> tuple[str | None, render.ReportFiles]:
@@ -193,6 +206,8 @@ def _render_one(kind: str, figures: report_data.Figures, who: str | None, parame
     stem = render.report_stem(kind, figures.period.label, who)
     label = f"{kind} report for {who or 'the organisation'}"
     notebook = execute_in_process(notebook_for(kind, {**parameters, "school": who or ""}), label)
+    notebook.metadata["policy_analytics"] = {"executed": "in process, in a batch",
+                                             "figures_read_at": figures.taken_at.isoformat()}
     ipynb, html_path = folder / f"{stem}.ipynb", folder / f"{stem}.html"
     scope = who or f"{data.settings.organisation_name}, all schools"
     page = render.to_html(notebook, render.report_title(kind, f"{scope}, {figures.period.title}"))
