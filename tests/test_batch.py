@@ -271,3 +271,15 @@ def test_a_batch_with_pdfs_prints_each_report_and_links_it(trust, monkeypatch) -
     for name in pdfs:
         assert (folder / name).read_bytes().startswith(b"%PDF")
     assert not list(folder.glob(".*"))
+
+
+def test_progress_names_the_report_and_what_is_left_and_is_quiet_off_a_terminal(trust, monkeypatch, capsys) -> None:
+    terminal = io.StringIO()
+    monkeypatch.setattr("sys.stderr", terminal)
+    cli._progress(2, 51, "Riverside Academy")
+    cli._progress(51, 51, "")
+    assert terminal.getvalue() == "\r\033[K[3/51] Riverside Academy (48 left)\r\033[K"
+    monkeypatch.undo()
+    monkeypatch.setenv(batch.WORKERS_ENV, "1")
+    printed = _run_batch(trust)  # stderr is not a terminal here: nothing but the summary line
+    assert capsys.readouterr().err == "" and printed.count("\n") == 1

@@ -356,7 +356,7 @@ def _cmd_report(args: argparse.Namespace, settings) -> int:
 def _progress(done: int, total: int, what: str) -> None:
     """One line on the terminal, rewritten in place: which report, and how many are left."""
     line = f"[{done + 1}/{total}] {what} ({total - done - 1} left)" if done < total else ""
-    print(f"\r\033[K{line}", end="" if line else "", file=sys.stderr, flush=True)
+    print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)  # the last call clears the line
 
 
 def _print_report_files(files) -> None:
