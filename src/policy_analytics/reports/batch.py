@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policy_analytics import db
 from policy_analytics.errors import UserError
 from policy_analytics.reports import data as report_data
 from policy_analytics.reports import render
@@ -121,10 +122,10 @@ def render_batch(
     folder = batch_folder(out_dir, kind, figures.period.label)
     folder.mkdir(parents=True, exist_ok=True)
     settings = figures.reports[None].settings
-    parameters_base = {
+    parameters_base = {  # as a single report's kernel is given them (the notebook record names them)
         "period": figures.period.label,
-        "warehouse": str(Path(db_path).resolve()) if db_path else "",
-        "settings_path": str(Path(config_path).resolve()) if config_path else "",
+        "warehouse": str(db.warehouse_path(db_path).resolve()),
+        "settings_path": str(settings.source.resolve()) if settings.source else "",
         "suppress_below": int(suppress_below) if suppress_below is not None else 0,
     }
     everyone: list[str | None] = [None, *figures.schools]
