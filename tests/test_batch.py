@@ -8,6 +8,7 @@ import inspect
 import io
 import os
 import re
+import stat
 from datetime import date, datetime
 from pathlib import Path
 
@@ -163,6 +164,7 @@ def test_the_index_lists_every_school_with_its_headline(trust, monkeypatch) -> N
     stamp = re.search(r"read from the warehouse at (.+?)\.", (folder / "index.html").read_text("utf-8")).group(1)
     for href, _ in rows.values():
         assert f"Made on {stamp}" in (folder / href).read_text("utf-8")
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in folder.iterdir())  # private, as one report is
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["index.html", *[h for h, _ in rows.values()], *[h.replace(".html", ".ipynb") for h, _ in rows.values()]])
 

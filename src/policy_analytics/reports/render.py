@@ -210,17 +210,15 @@ def _html_exporter():
     return exporter
 
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
 def write_atomic(path: Path, text: str) -> Path:
-    """Write TEXT to PATH complete or not at all: into a temporary file beside it, then renamed over it."""
+    """Write TEXT to PATH complete or not at all: into a temporary file beside it, then renamed over it.
+
+    The file is private to its owner (mkstemp's 0600), as the command line makes every file it writes.
+    """
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
-        os.chmod(temporary, 0o666 & ~_UMASK)  # as an ordinary new file would be, not mkstemp's 0600
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
