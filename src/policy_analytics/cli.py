@@ -49,16 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX exports (incidents, breaches, acknowledgements)")
     p.add_argument("--kind", choices=["incidents", "breaches", "acknowledgements"], help="which export the files are (default: detected from the headers)")
     p.add_argument("--strict", action="store_true", help="refuse a file whole if any row would be rejected (exit 1)")
+    p.add_argument("--accept-rejects", action="store_true",
+                   help="store the good rows of a file even when more than half of its rows are rejected")
     _common(p)
 
     p = commands.add_parser("check", help="validate exports and print what would be stored and rejected, writing nothing")
     p.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX exports")
     p.add_argument("--kind", choices=["incidents", "breaches", "acknowledgements"], help="which export the files are")
     p.add_argument("--json", action="store_true", help="print the rejected rows as JSON")
+    p.add_argument("--suggest", action="store_true",
+                   help="print a settings snippet mapping the file's own headers and values (never applied by itself)")
     _common(p)
 
     p = commands.add_parser("rejects", help="list what was rejected, where and why")
     p.add_argument("--file", metavar="NAME", help="only rows from files with this name")
+    p.add_argument("--all", action="store_true", help="also the rejects of earlier loads of each file (by default, its latest load's)")
     p.add_argument("--json", action="store_true", help="print a JSON list of {file, row, column, value, reason}")
     p.add_argument("--csv", metavar="PATH", help="write the list as a CSV file for Excel (formulas neutralised)")
     _common(p)
@@ -140,6 +145,14 @@ def _first_line(exc: BaseException) -> str:
     return rest if sep and " " not in head.strip() else text
 
 
+def _again(args: argparse.Namespace) -> str:
+    """The --db and --config the user gave, for a hint naming another command: " --db X --config Y"."""
+    import shlex
+
+    return "".join(f" --{option} {shlex.quote(str(value))}" for option in ("db", "config")
+                   if (value := getattr(args, option, None)))
+
+
 def _cmd_load(args: argparse.Namespace, settings) -> int:
     con = db.connect(args.db, settings)
     _progress_on_terminal(con)
@@ -147,7 +160,8 @@ def _cmd_load(args: argparse.Namespace, settings) -> int:
     try:
         for path in args.files:
             try:
-                result = load.load_file(con, path, kind=args.kind, strict=args.strict, default_school=settings.default_school)
+                result = load.load_file(con, path, kind=args.kind, strict=args.strict, default_school=settings.default_school,
+                                        settings=settings, accept_rejects=args.accept_rejects, again=_again(args))
             except UserError as exc:
                 print(f"policy-analytics: {exc}", file=sys.stderr)
                 status = 1
@@ -163,7 +177,7 @@ def _cmd_load(args: argparse.Namespace, settings) -> int:
                 )
                 status = 1
                 continue
-            print(format_summary(result))
+            print(format_summary(result, _again(args)))
     finally:
         con.close()
     return status
@@ -181,8 +195,14 @@ def _cmd_check(args: argparse.Namespace, settings) -> int:
     rejects: list[dict[str, object]] = []
     try:
         for path in args.files:
+            if args.suggest:
+                from policy_analytics import suggest
+
+                print(suggest.suggest(con, Path(path), settings, kind=args.kind))
+                continue
             try:
-                result = load.load_file(con, path, kind=args.kind, dry_run=True, default_school=settings.default_school)
+                result = load.load_file(con, path, kind=args.kind, dry_run=True, default_school=settings.default_school,
+                                        settings=settings, again=_again(args))
             except UserError as exc:
                 print(f"policy-analytics: {exc}", file=sys.stderr)
                 status = 1
@@ -190,7 +210,7 @@ def _cmd_check(args: argparse.Namespace, settings) -> int:
             if args.json:
                 rejects.extend(result.rejects)
             else:
-                print(format_summary(result))
+                print(format_summary(result, _again(args), path=path))
     finally:
         con.close()
     if args.json:
@@ -198,19 +218,36 @@ def _cmd_check(args: argparse.Namespace, settings) -> int:
     return status
 
 
-def format_summary(result: load.LoadResult) -> str:
-    """The per-file summary: rows read, stored (new / updated), rejected with the commonest reasons."""
+def format_summary(result: load.LoadResult, again: str = "", *, path: str | Path | None = None) -> str:
+    """The per-file summary: rows read, stored (new / updated / unchanged), rejected with the commonest reasons.
+
+    AGAIN (the user's --db/--config) is repeated in every hint naming a command; PATH is the file as the user named it.
+    """
     if result.status == "unchanged":
         return f"{result.file} ({result.kind}): {result.message}."
-    verb = "would be stored" if result.status == "checked" else "stored"
+    checking = result.status == "checked"
+    verb = "would be stored" if checking else "stored"
+    unchanged = f", {result.rows_unchanged} unchanged" if result.rows_unchanged else ""
     lines = [
         f"{result.file} ({result.kind}): {_rows(result.rows_read)} read, {result.rows_stored} {verb} "
-        f"({result.rows_new} new, {result.rows_updated} updated), {result.rows_rejected} rejected."
+        f"({result.rows_new} new, {result.rows_updated} updated{unchanged}), {result.rows_rejected} rejected."
     ]
     for reason, count in result.top_reasons:
         lines.append(f"  rejected {_rows(count)}: {reason}")
     if result.rows_rejected:
-        lines.append(f"  see every rejected row with: policy-analytics rejects --file {result.file}")
+        import shlex
+
+        # `check` writes nothing, so `rejects` would have nothing from it: its own --json lists every problem.
+        lines.append(f"  see every rejected row with: policy-analytics check --json {shlex.quote(str(path or result.file))}{again}"
+                     if checking else f"  see every rejected row with: policy-analytics rejects --file {shlex.quote(result.file)}{again}")
+    if result.message:
+        lines.append(f"  note: {result.message}")
+    if result.mappings:
+        lines.append(f"  mapped from the settings: {', '.join(result.mappings)}")
+    if result.kept_columns:
+        lines.append(f"  not in this file, so kept as stored: {', '.join(result.kept_columns)}")
+    for note in result.school_notes:
+        lines.append(f"  {note}")
     if result.ignored_columns:
         lines.append(f"  ignored columns: {', '.join(result.ignored_columns)}")
     return "\n".join(lines)
@@ -223,7 +260,7 @@ def _rows(count: int) -> str:
 def _cmd_rejects(args: argparse.Namespace, settings) -> int:
     con = db.connect(args.db, settings, read_only=True)
     try:
-        rows = db.list_rejects(con, args.file)
+        rows = db.list_rejects(con, args.file, history=args.all)
     finally:
         con.close()
     if args.json:
@@ -310,7 +347,8 @@ def _cmd_demo(args: argparse.Namespace, settings) -> int:
     con = db.connect(args.db, settings)
     try:
         for path in paths:
-            print(format_summary(load.load_file(con, path, default_school=settings.default_school)))
+            print(format_summary(load.load_file(con, path, default_school=settings.default_school, settings=settings),
+                                 _again(args)))
     finally:
         con.close()
     print(f"Warehouse: {db.warehouse_path(args.db)}")

@@ -14,11 +14,12 @@ import duckdb
 
 from policy_analytics import vocab
 from policy_analytics.errors import UserError
+from policy_analytics.mapping import SCHOOL_KEY_SQL
 from policy_analytics.settings import Settings
 
 DB_ENV = "POLICY_ANALYTICS_DB"
 DEFAULT_DB = Path("data") / "policy_analytics.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MEMORY_LIMIT = os.environ.get("POLICY_ANALYTICS_MEMORY_LIMIT", "1GB")
 
 
@@ -173,9 +174,22 @@ def _check_version(con: duckdb.DuckDBPyConnection, target: Path, *, writing: boo
 
 
 # Migrations from version N to N+1 (SQL), run in order inside one transaction when a warehouse is opened for
-# writing; a failure leaves it as it was. Empty until a release changes the schema (tests/test_reliability.py
-# runs the path with a made-up version 2).
-MIGRATIONS: dict[int, str] = {}
+# writing; a failure leaves it as it was (tests/test_reliability.py also runs the path with a made-up next version).
+MIGRATIONS: dict[int, str] = {
+    # 1 -> 2: school names reconciled (the raw text kept beside one name per school key), and the rejects of
+    # earlier loads of a file kept apart from the current ones.
+    1: "\n".join(
+        f"""ALTER TABLE {table} ADD COLUMN school_raw VARCHAR;
+            UPDATE {table} SET school_raw = school, school = c.name
+            FROM (SELECT {SCHOOL_KEY_SQL.format(c='school')} AS key, arg_max(school, n) AS name
+                  FROM (SELECT school, count(*) AS n FROM (SELECT school FROM incidents UNION ALL
+                        SELECT school FROM breaches UNION ALL SELECT school FROM acknowledgements) GROUP BY school)
+                  GROUP BY key) c
+            WHERE {SCHOOL_KEY_SQL.format(c=f'{table}.school')} = c.key AND {table}.school <> c.name;"""
+        for table in ("incidents", "breaches", "acknowledgements")
+    ) + "CREATE TABLE rejects_history AS SELECT * FROM rejects LIMIT 0;"
+        "ALTER TABLE loads ADD COLUMN rows_unchanged BIGINT NOT NULL DEFAULT 0;",
+}
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection, target: Path) -> None:
@@ -231,7 +245,7 @@ def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, sche
         con.execute("BEGIN TRANSACTION")
         for table in ("ref_vocab", "settings_terms", "settings_current"):
             con.execute(f"DELETE FROM main.{table}")
-    _insert_rows(con, f"{schema}.ref_vocab", vocab.vocab_rows())
+    _insert_rows(con, f"{schema}.ref_vocab", vocab.vocab_rows(settings.profiles.values))
     _insert_rows(con, f"{schema}.settings_terms", terms)
     con.execute(f"INSERT INTO {schema}.settings_current VALUES (?, ?, ?, ?, ?, ?, ?)", _settings_row(settings))
     if schema == "main":
@@ -292,10 +306,16 @@ def prepare_scratch(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     _write_reference(con, settings, schema="main")
 
 
-def list_rejects(con: duckdb.DuckDBPyConnection, file_name: str | None = None) -> list[dict[str, object]]:
-    """Every rejected row's problem: {file, row, column, value, reason}, oldest load first."""
+def list_rejects(
+    con: duckdb.DuckDBPyConnection, file_name: str | None = None, *, history: bool = False
+) -> list[dict[str, object]]:
+    """Every rejected row's problem: {file, row, column, value, reason}, oldest load first.
+
+    The rejects of each file's latest load only, unless HISTORY: then those of its earlier loads too.
+    """
+    source = "(SELECT * FROM rejects UNION ALL SELECT * FROM rejects_history)" if history else "rejects"
     rows = con.execute(
-        """SELECT file_name, row_number, column_name, raw_value, reason FROM rejects
+        f"""SELECT file_name, row_number, column_name, raw_value, reason FROM {source}
            WHERE ? IS NULL OR file_name = ? ORDER BY load_id, row_number, column_name""",
         [file_name, file_name],
     ).fetchall()

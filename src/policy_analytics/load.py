@@ -24,8 +24,11 @@ import duckdb
 from policy_analytics.db import process_gone
 from policy_analytics.errors import UserError
 from policy_analytics.exports import KINDS, ExportKind, detect_kind, header_key
+from policy_analytics.mapping import Profiles, SchoolNames
+from policy_analytics.settings import Settings
 from policy_analytics.validation import (
-    PROBLEMS_TYPE, RAW_VALUE_CHARS, fast_columns, fast_sql, plain_spellings, sql_text, trimmed, typed_sql,
+    PROBLEMS_TYPE, RAW_VALUE_CHARS, fast_columns, fast_sql, month_first_evidence_sql, plain_spellings, sql_text,
+    trimmed, typed_sql,
 )
 
 if TYPE_CHECKING:
@@ -54,6 +57,7 @@ _EMPTY_LINE_BYTES = re.compile(rb"\n\n")  # `re` finds it three times faster tha
 GLOB_CHARACTERS = set("*?[]{}")  # read_csv takes a path holding any of these for a pattern of file names
 SCRATCH_PREFIX = "policy-analytics-"  # + pid: the temporary folder holding a CSV's normalised copy
 HEADER_SEARCH_ROWS = 20  # XLSX: how many non-empty rows at the top may precede the header (titles, notes)
+MOJIBAKE_BOMS = ("\u00ef\u00bb\u00bf", "\ufeff")  # a UTF-8 byte-order mark read as Windows-1252, or kept as text
 
 
 @dataclass
@@ -67,6 +71,10 @@ class LoadResult:
     rows_new: int = 0
     rows_updated: int = 0
     rows_rejected: int = 0
+    rows_unchanged: int = 0  # rows stored before with the same values: not rewritten
+    kept_columns: list[str] = field(default_factory=list)  # absent from the file: stored values kept
+    mappings: list[str] = field(default_factory=list)  # the settings' mappings that applied, as `header -> column`
+    school_notes: list[str] = field(default_factory=list)  # school names matching no listed school
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     message: str = ""
@@ -74,8 +82,8 @@ class LoadResult:
 
     @property
     def rows_stored(self) -> int:
-        """Rows stored: new plus updated."""
-        return self.rows_new + self.rows_updated
+        """Rows stored: new, updated and unchanged (every row accepted is in the warehouse)."""
+        return self.rows_new + self.rows_updated + self.rows_unchanged
 
 
 @dataclass
@@ -91,6 +99,8 @@ class _Source:
     delimiter: str = ","
     table: pa.Table | None = None  # XLSX rows as text, with `_row`
     marked: bool = True  # the CSV may hold BLANK_MARK (a normalised copy); False when read as it stands
+    mapped: list[str] = field(default_factory=list)  # `header -> column` for each header the settings mapped
+    reader: str = ""  # the CSV's read_csv, for a second look at its text (month-first dates)
 
 
 def load_file(
@@ -101,10 +111,18 @@ def load_file(
     strict: bool = False,
     dry_run: bool = False,
     default_school: str = "Unassigned",
+    settings: Settings | None = None,
+    accept_rejects: bool = False,
+    again: str = "",
 ) -> LoadResult:
-    """Load one export file; refuse it whole (UserError, warehouse unchanged) if it cannot be read."""
+    """Load one export file; refuse it whole (UserError, warehouse unchanged) if it cannot be read.
+
+    SETTINGS gives the school's mapping profiles and schools; AGAIN is the options a hint repeats (`--db X`).
+    """
     path = Path(path)
-    with _prepared(path, kind) as source:
+    settings = settings or Settings(schools=(default_school,))
+    profiles = settings.profiles
+    with _prepared(path, kind, profiles) as source:
         if not dry_run:
             earlier = con.execute(
                 "SELECT loaded_at FROM loads WHERE file_sha256 = ? AND kind = ? AND status = 'loaded' "
@@ -120,8 +138,12 @@ def load_file(
                     message=f"identical to the file loaded at {earlier[0]:%d/%m/%Y %H:%M}; nothing changed",
                 )
         try:
-            _check(con, source)
-            return _store(con, source, default_school, strict=strict, dry_run=dry_run)
+            month_first = profiles.date_order.get(source.kind.name) == "month_first"
+            _check(con, source, month_first=month_first)
+            if not month_first:
+                _refuse_month_first(con, source, again)
+            return _store(con, source, default_school, settings, strict=strict, dry_run=dry_run,
+                          accept_rejects=accept_rejects, again=again)
         finally:
             _drop_staging(con)
 
@@ -137,8 +159,8 @@ def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def _prepared(path: Path, kind: str | None) -> Iterator[_Source]:
-    """Check the file is a readable CSV or XLSX and make it ready for DuckDB (a normalised UTF-8 copy for CSV)."""
+def _prepared(path: Path, kind: str | None, profiles: Profiles = Profiles()) -> Iterator[_Source]:
+    """Check the file is a readable CSV or spreadsheet and make it ready for DuckDB (a normalised UTF-8 copy for CSV)."""
     if not path.exists():
         raise UserError(f"{path}: there is no such file.")
     if path.is_dir():
@@ -151,21 +173,14 @@ def _prepared(path: Path, kind: str | None) -> Iterator[_Source]:
         raise UserError(f"{path.name} could not be opened ({exc.strerror or exc}). Nothing was loaded.") from None
     if not head:
         raise UserError(f"{path.name} is empty: it has no header row and no data rows. Nothing was loaded.")
-    if head.startswith(ZIP_SIGNATURES):
-        if _is_xlsx(path):
-            yield _prepare_xlsx(path, sha256, kind)
-            return
-        if not zipfile.is_zipfile(path):
-            raise UserError(
-                f"{path.name} is damaged or incomplete: it begins like an XLSX workbook (a zip file) but cannot be "
-                "opened. Save or download it again. Nothing was loaded."
-            )
-        raise UserError(f"{path.name} is a zip archive, not a CSV or XLSX export. Nothing was loaded.")
+    if head.startswith((*ZIP_SIGNATURES, OLE2_SIGNATURE)):
+        yield _prepare_workbook(path, head, sha256, kind, profiles)
+        return
     _refuse_binary(path, head)
     _remove_stale_scratch()
     if as_read and not set(str(path)) & GLOB_CHARACTERS:
         # The normalised copy would be these very bytes: DuckDB reads the file itself (2.4 GB not copied at 10M).
-        source = _prepare_csv(path, path.absolute(), sha256, kind)
+        source = _prepare_csv(path, path.absolute(), sha256, kind, profiles)
         source.marked = False
         yield source
         return
@@ -173,10 +188,10 @@ def _prepared(path: Path, kind: str | None) -> Iterator[_Source]:
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         target = Path(scratch) / "export.csv"
         if as_read:  # a name DuckDB would take for a pattern: the bytes are copied as they are, without decoding
-            source = _prepare_csv(path, Path(shutil.copyfile(path, target)), sha256, kind)
+            source = _prepare_csv(path, Path(shutil.copyfile(path, target)), sha256, kind, profiles)
             source.marked = False
         else:
-            source = _prepare_csv(path, _normalised_copy(path, target, utf8=utf8), sha256, kind)
+            source = _prepare_csv(path, _normalised_copy(path, target, utf8=utf8), sha256, kind, profiles)
         yield source
 
 
@@ -233,22 +248,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_xlsx(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return "xl/workbook.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
-
-
 def _refuse_binary(path: Path, head: bytes) -> None:
     if head.startswith(b"%PDF"):
         raise UserError(f"{path.name} is a PDF, not a CSV or XLSX export. Export the data as CSV or XLSX.")
-    if head.startswith(OLE2_SIGNATURE):
-        raise UserError(
-            f"{path.name} is an old-style Excel workbook (.xls) or a password-protected file, which this tool "
-            "does not read. Save it as XLSX or \"CSV UTF-8\" without a password."
-        )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(head[:400]):
         raise UserError(
             f"{path.name} is saved as UTF-16 (\"Unicode text\"), which this tool does not read. "
@@ -311,7 +313,7 @@ def _normalised_copy(path: Path, target: Path, *, utf8: bool | None = None) -> P
     return target
 
 
-def _prepare_csv(path: Path, csv_path: Path, sha256: str, kind: str | None) -> _Source:
+def _prepare_csv(path: Path, csv_path: Path, sha256: str, kind: str | None, profiles: Profiles) -> _Source:
     with csv_path.open("r", encoding="utf-8", newline="") as fh:
         first_line = fh.readline()
     if not first_line.strip():
@@ -323,19 +325,51 @@ def _prepare_csv(path: Path, csv_path: Path, sha256: str, kind: str | None) -> _
             "Save it as \"CSV UTF-8\" or XLSX."
         )
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
-    export, names, ignored = _match_headers(path, header, kind)
-    return _Source(path, sha256, export, names, ignored, csv_path=csv_path, delimiter=delimiter)
+    export, names, ignored, mapped = _match_headers(path, header, kind, profiles)
+    return _Source(path, sha256, export, names, ignored, csv_path=csv_path, delimiter=delimiter, mapped=mapped)
 
 
-def _prepare_xlsx(path: Path, sha256: str, kind: str | None) -> _Source:
-    import pyarrow as pa
-    from python_calamine import CalamineError, CalamineWorkbook
+def _open_workbook(path: Path, head: bytes) -> list[list[object]]:
+    """The first sheet's rows from A1 (list positions are the sheet's row numbers), in any format calamine reads.
+
+    calamine tells the format (XLSX, XLSM, XLSB, XLS, ODS) from the content, not the file's name.
+    """
+    from python_calamine import CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)  # from A1, so list positions are the sheet's row numbers
-    except (CalamineError, ValueError, OSError) as exc:
-        raise UserError(f"{path.name} could not be read as an Excel workbook ({exc}). Nothing was loaded.") from None
+        with path.open("rb") as fh:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own errors, ValueError and others: each means "cannot open"
+        raise _not_a_workbook(path, head, exc) from None
+
+
+def _not_a_workbook(path: Path, head: bytes, failure: Exception) -> UserError:
+    """The refusal for a file that begins like a workbook but that the reader cannot open, naming what it is."""
+    detail = (str(failure).splitlines() or [type(failure).__name__])[0]
+    if head.startswith(OLE2_SIGNATURE):
+        return UserError(
+            f"{path.name} is an old-style Excel workbook (.xls) or a password-protected file that could not be "
+            f"opened ({detail.rstrip('.')}), so nothing was loaded. Save it as XLSX or \"CSV UTF-8\" without a password."
+        )
+    if not zipfile.is_zipfile(path):
+        return UserError(
+            f"{path.name} is damaged or incomplete: it begins like a workbook (a zip file) but cannot be "
+            "opened. Save or download it again. Nothing was loaded."
+        )
+    with zipfile.ZipFile(path) as archive:
+        members = [n.replace("\\", "/") for n in archive.namelist()]
+    found = ("a Word document" if any(n.startswith("word/") for n in members) else
+             "a PowerPoint file" if any(n.startswith("ppt/") for n in members) else
+             f"an archive holding {', '.join(members[:3]) or 'nothing'}{'...' if len(members) > 3 else ''}")
+    return UserError(f"{path.name} is a zip archive, not a CSV or XLSX export: it is {found}, not a spreadsheet "
+                     "(XLSX, XLSM, XLSB, XLS or ODS). Nothing was loaded.")
+
+
+def _prepare_workbook(path: Path, head: bytes, sha256: str, kind: str | None, profiles: Profiles) -> _Source:
+    import pyarrow as pa
+
+    rows = _open_workbook(path, head)
     # A row with no text in any cell is not a data row (as a blank line in a CSV is not).
     numbered = [(i + 1, row) for i, row in enumerate(rows) if any(_cell_text(c) for c in row)]
     if not numbered:
@@ -343,15 +377,15 @@ def _prepare_xlsx(path: Path, sha256: str, kind: str | None) -> _Source:
             f"{path.name}: the first sheet is empty. The export must be on the workbook's first sheet. "
             "Nothing was loaded."
         )
-    at = _header_position(numbered, kind)
-    export, names, ignored = _match_headers(path, [_cell_text(c) or "" for c in numbered[at][1]], kind)
+    at = _header_position(numbered, kind, profiles)
+    export, names, ignored, mapped = _match_headers(path, [_cell_text(c) or "" for c in numbered[at][1]], kind, profiles)
     body = numbered[at + 1 :]
     columns = {name: [_cell_text(row[i]) if i < len(row) else None for _, row in body] for i, name in enumerate(names)}
     if "policy_version" in names:
         columns["policy_version"] = _as_shown(path, names.index("policy_version"), body, columns["policy_version"])
     columns["_row"] = [n for n, _ in body]
     table = pa.table({k: pa.array(v, type=pa.int64() if k == "_row" else pa.string()) for k, v in columns.items()})
-    return _Source(path, sha256, export, names, ignored, table=table)
+    return _Source(path, sha256, export, names, ignored, table=table, mapped=mapped)
 
 
 def _as_shown(path: Path, index: int, body: list[tuple[int, list[object]]], texts: list[str | None]) -> list[str | None]:
@@ -362,7 +396,10 @@ def _as_shown(path: Path, index: int, body: list[tuple[int, list[object]]], text
         return texts
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True)
+    try:
+        book = load_workbook(path, read_only=True)
+    except Exception:  # an XLS, XLSB, ODS or a layout openpyxl does not read: the cells as calamine gives them
+        return texts
     try:
         sheet = book.worksheets[0]
         shown = {}
@@ -377,16 +414,19 @@ def _as_shown(path: Path, index: int, body: list[tuple[int, list[object]]], text
     return [shown.get(n, text) for (n, _), text in zip(body, texts)]
 
 
-def _header_position(numbered: list[tuple[int, list[object]]], kind: str | None) -> int:
+def _header_position(numbered: list[tuple[int, list[object]]], kind: str | None, profiles: Profiles) -> int:
     """Which of the sheet's first non-empty rows is the header: the first naming an export's id columns.
 
     Rows above it (a title, a note on when the export was run) are not data. Without such a row the
     first non-empty row is taken, so the header message names what is missing from it.
     """
     for at, (_, row) in enumerate(numbered[:HEADER_SEARCH_ROWS]):
-        keys = [header_key(_cell_text(c) or "") for c in row]
+        header = [_cell_text(c) or "" for c in row]
         wanted = KINDS.get(kind) if kind else None
-        if (wanted and all(k in keys for k in wanted.key)) or (not wanted and detect_kind(keys, ids_only=True)):
+        if wanted:
+            if all(k in _mapped_keys(header, profiles.headers(wanted.name)) for k in wanted.key):
+                return at
+        elif _detect(header, profiles, ids_only=True):
             return at
     return 0
 
@@ -409,16 +449,42 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _match_headers(path: Path, header: list[str], kind: str | None) -> tuple[ExportKind, list[str], list[str]]:
-    keys = [header_key(h) for h in header]
-    if not any(keys):
+def _clean_header(text: str) -> str:
+    """A header cell without a byte-order mark, kept as text or read as Windows-1252 characters (`ï»¿`)."""
+    text = str(text)
+    for mark in MOJIBAKE_BOMS:
+        if text.startswith(mark):
+            return text[len(mark):]
+    return text
+
+
+def _mapped_keys(header: list[str], mapping: dict[str, str]) -> list[str]:
+    """The header's keys, each header the settings map for this export replaced by its canonical column."""
+    keys = [header_key(_clean_header(h)) for h in header]
+    return [mapping.get(k, k) for k in keys]
+
+
+def _detect(header: list[str], profiles: Profiles, *, ids_only: bool = False) -> ExportKind | None:
+    """The export a header row belongs to, trying each export's own header mapping first."""
+    for name, export in KINDS.items():
+        if profiles.headers(name) and detect_kind(_mapped_keys(header, profiles.headers(name)), ids_only=True) is export:
+            return export
+    return detect_kind(_mapped_keys(header, {}), ids_only=ids_only)
+
+
+def _match_headers(
+    path: Path, header: list[str], kind: str | None, profiles: Profiles
+) -> tuple[ExportKind, list[str], list[str], list[str]]:
+    """(export, a name per column, ignored headers, the mappings applied) for a header row."""
+    header = [_clean_header(h) for h in header]
+    if not any(header_key(h) for h in header):
         raise UserError(f"{path.name} has no column names on its header row. Nothing was loaded.")
     if kind:
         if kind not in KINDS:
             raise UserError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}.")
         export = KINDS[kind]
     else:
-        detected = detect_kind(keys)
+        detected = _detect(header, profiles)
         if detected is None:
             raise UserError(
                 f"{path.name}: cannot tell which export this is from its header row "
@@ -426,6 +492,9 @@ def _match_headers(path: Path, header: list[str], kind: str | None) -> tuple[Exp
                 "Give it with --kind."
             )
         export = detected
+    mapping = profiles.headers(export.name)
+    keys = _mapped_keys(header, mapping)
+    mapped = [f"{h.strip()} -> {k}" for h, k in zip(header, keys) if header_key(h) in mapping]
     known = {c.name for c in export.columns}
     seen: dict[str, int] = {}
     names, ignored = [], []
@@ -445,20 +514,23 @@ def _match_headers(path: Path, header: list[str], kind: str | None) -> tuple[Exp
                 ignored.append(label)
     missing = [c for c in export.required if c not in seen]
     if missing:
+        found = ", ".join(repr(h.strip()) for h in header if h.strip())
         raise UserError(
             f"{path.name} is missing the required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} for {export.name}. Nothing was loaded."
+            f"{', '.join(missing)} for {export.name} (its header row has {found}), so nothing was loaded. "
+            f"Map the school's own headers under [columns.{export.name}] in the settings; "
+            f"`policy-analytics check --suggest {path}` suggests how."
         )
-    return export, names, ignored
+    return export, names, ignored, mapped
 
 
 # --- validating and storing, all in SQL ----------------------------------------------------------
 
 
-def _check(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
+def _check(con: duckdb.DuckDBPyConnection, source: _Source, *, month_first: bool = False) -> None:
     """Build `_checked`: one row per data row, with its row number, typed values and list of problems."""
     if source.table is None:
-        _check_csv(con, source)
+        _check_csv(con, source, month_first=month_first)
         return
     # XLSX: every row as text into `_stage`, then the full validation (workbooks are small).
     con.register("_xlsx_rows", source.table)
@@ -466,7 +538,7 @@ def _check(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     con.unregister("_xlsx_rows")
     con.execute("CREATE TEMP TABLE _csv_faults (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_type VARCHAR)")
     _drop_blank_rows(con, source.names)
-    con.execute(typed_sql(source.kind, source.names, target="_checked"))
+    con.execute(typed_sql(source.kind, source.names, target="_checked", month_first=month_first))
 
 
 def _drop_blank_rows(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
@@ -475,7 +547,7 @@ def _drop_blank_rows(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     con.execute(f"DELETE FROM _stage WHERE {blank}")
 
 
-def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
+def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source, *, month_first: bool = False) -> None:
     """Read and type the CSV in one pass (`_fast`); rows not plainly valid get the full validation.
 
     `fast_sql` types every row as DuckDB reads it and keeps the row's text (`_raw`) only where a value
@@ -495,12 +567,14 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     text = ", ".join(f"replace(\"{n}\", {mark}, '') AS \"{n}\"" if source.marked else f'"{n}"' for n in names)
     reader = f"""(SELECT {text} FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"',
                 auto_detect = false, columns = {columns}, all_varchar = true, max_line_size = {MAX_FIELD_BYTES},
-                store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans'))"""
+                ERRORS))"""
+    source.reader = reader.replace("ERRORS", "ignore_errors = true")  # a second look at the text, keeping no rejects
+    reader = reader.replace("ERRORS", "store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans'")
     create, table = _scratch_table(con)
     fast = f"{table} AS _fast"
     try:
-        con.execute(f"CREATE {create} AS {fast_sql(export, names, reader, plain_spellings(con, export))}",
-                    [str(source.csv_path), source.delimiter])
+        query = fast_sql(export, names, reader, plain_spellings(con, export), month_first=month_first)
+        con.execute(f"CREATE {create} AS {query}", [str(source.csv_path), source.delimiter])
     except duckdb.Error as exc:
         detail = str(exc).splitlines()[0]
         raise UserError(f"{source.path.name} could not be read as a CSV file ({detail}). Nothing was loaded.") from None
@@ -530,13 +604,41 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     raw = ", ".join(f'_raw[{i}] AS "{n}"' for i, n in enumerate(names, start=1))
     con.execute(f"CREATE TEMP TABLE _stage AS SELECT {raw}, {row} AS _row FROM {rows} WHERE _raw IS NOT NULL")
     _drop_blank_rows(con, names)
-    con.execute(typed_sql(export, names, target="_slow_checked"))
+    con.execute(typed_sql(export, names, target="_slow_checked", month_first=month_first))
     con.execute(
         f"""CREATE TEMP VIEW _checked AS
             SELECT {row} AS _row, {fast_columns(export, names)}, CAST([] AS {PROBLEMS_TYPE}) AS problems
             FROM {rows} WHERE _raw IS NULL
             UNION ALL SELECT * FROM _slow_checked"""
     )
+
+
+def _refuse_month_first(con: duckdb.DuckDBPyConnection, source: _Source, again: str) -> None:
+    """Refuse a file whose date column can only be month-first (10/29/2023) and is nowhere only day-first.
+
+    Such a value fails the day-first reading, so it is among the rows given the full validation (`_stage`, a
+    few): a file with none costs one count of them. Only then is the whole column's text read again.
+    """
+    for col in source.kind.columns:
+        if col.type not in ("datetime", "date") or col.name not in source.names:
+            continue
+        month_only, row, value, _ = con.execute(month_first_evidence_sql(col.name, "_stage")).fetchone()
+        if not month_only:
+            continue
+        if source.table is None:
+            whole = f'(SELECT "{col.name}", 0 AS _row FROM {source.reader})'
+            day_only = con.execute(month_first_evidence_sql(col.name, whole),
+                                   [str(source.csv_path), source.delimiter]).fetchone()[3]
+        else:
+            day_only = con.execute(month_first_evidence_sql(col.name, "_stage")).fetchone()[3]
+        if day_only:
+            continue  # both orders in one column: each unreadable value is rejected with its row
+        raise UserError(
+            f"{source.path.name} writes {col.name} month first (row {row} has {value!r}, and no row is day first), "
+            "so a date such as 07/06/2026 would be read as 7 June when it means 6 July, and nothing was loaded. "
+            f"Save the file again with UK dates (DD/MM/YYYY), or add date_order = \"month_first\" under "
+            f"[exports.{source.kind.name}] in the settings{' (' + again.strip() + ')' if again.strip() else ''}."
+        )
 
 
 SCRATCH = "_load_scratch"  # an in-memory database for `_fast`, detached after each load
@@ -554,7 +656,8 @@ def _scratch_table(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
 
 
 def _store(
-    con: duckdb.DuckDBPyConnection, source: _Source, default_school: str, *, strict: bool, dry_run: bool
+    con: duckdb.DuckDBPyConnection, source: _Source, default_school: str, settings: Settings, *,
+    strict: bool, dry_run: bool, accept_rejects: bool = False, again: str = "",
 ) -> LoadResult:
     """Decide every row's fate in temp tables, then write rows, rejects and the load log in one transaction."""
     export = source.kind
@@ -568,7 +671,9 @@ def _store(
     if rows_read == 0:
         raise UserError(f"{name} has a header row but no data rows. Nothing was loaded.")
 
-    values = [f"coalesce(school, {sql_text(default_school)}) AS school" if c.name == "school" else c.name for c in export.columns]
+    present = set(source.names)
+    school, school_raw, school_notes = _school_sql(con, source, settings, default_school)
+    values = [school if c.name == "school" else c.name for c in export.columns] + [school_raw]
     if export is KINDS["incidents"]:
         # An unrecognised platform is stored as Other, keeping the export's own text.
         values.append("CASE WHEN platform = 'Other' AND lower(platform__text) <> 'other' THEN platform__text END AS platform_raw")
@@ -613,10 +718,19 @@ def _store(
         [" + ".join(export.key)],
     )
 
+    table_columns = [d[0] for d in con.execute(f"SELECT * FROM {export.name} LIMIT 0").description]
+    # A column the file does not have keeps its stored value; the columns derived from one it has go with it.
+    derived = {"school_raw": "school", "platform_raw": "platform"}
+    lineage = ("load_id", "source_file", "source_sha256", "source_row", "loaded_at")
+    updating = [c for c in table_columns if c not in lineage and derived.get(c, c) in present]
+    kept = [c.name for c in export.columns if c.name not in present]
     empty = not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {export.name} LIMIT 1)").fetchone()[0]
-    updated = 0 if empty else con.execute(
-        f"SELECT count(*) FROM _accepted s SEMI JOIN {export.name} t ON {key_match}"
-    ).fetchone()[0]
+    matched = unchanged = 0
+    if not empty:
+        same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in updating if c not in export.key) or "true"
+        matched, unchanged = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {same}) FROM _accepted s JOIN {export.name} t ON {key_match}"
+        ).fetchone()
     stored = con.execute("SELECT count(*) FROM _accepted").fetchone()[0]
     rejected = con.execute("SELECT count(DISTINCT row_number) FROM _problems").fetchone()[0]
     if rows_read != stored + rejected:
@@ -633,54 +747,74 @@ def _store(
         kind=export.name,
         status="checked" if dry_run else "loaded",
         rows_read=rows_read,
-        rows_new=stored - updated,
-        rows_updated=updated,
+        rows_new=stored - matched,
+        rows_updated=matched - unchanged,
         rows_rejected=rejected,
+        rows_unchanged=unchanged,
+        kept_columns=kept if matched else [],
+        mappings=source.mapped,
+        school_notes=school_notes,
         top_reasons=[(r, n) for r, n in top],
         ignored_columns=source.ignored,
     )
+    most_rejected = rejected * 2 > rows_read and not accept_rejects
     if dry_run:
         problems = con.execute(
             "SELECT row_number, column_name, raw_value, reason FROM _problems ORDER BY row_number, column_name"
         ).fetchall()
         result.rejects = [dict(file=name, row=r, column=c, value=v, reason=why) for r, c, v, why in problems]
+        if most_rejected:
+            result.message = "more than half of the rows would be rejected, so load would refuse the file"
         return result
+    see = f"See every problem with `policy-analytics check --json {source.path}{again}`."
     if strict and rejected:
         raise UserError(
             f"{name}: {rejected} of {rows_read} rows would be rejected (commonest: {top[0][0]}), "
-            f"so with --strict nothing was loaded. Run `policy-analytics check {source.path}` to see every problem."
+            f"so with --strict nothing was loaded. {see}"
+        )
+    if most_rejected:
+        reasons = "; ".join(f"{reason} ({_rows(n)})" for reason, n in top)
+        raise UserError(
+            f"{name}: {rejected} of {rows_read} rows would be rejected, more than half, so nothing was loaded "
+            f"(commonest: {reasons}). {see[:-1]}, or store the other rows anyway with --accept-rejects."
         )
     columns = [d[0] for d in con.execute("SELECT * FROM _accepted LIMIT 0").description]
-    assignments = ", ".join(f'"{c}" = s."{c}"' for c in columns if c not in export.key)
+    rows = "_accepted"
+    if unchanged:  # only rows whose values changed are written: the others keep their lineage
+        con.execute(f"""CREATE TEMP TABLE _changed AS SELECT s.* FROM _accepted s
+                        WHERE NOT EXISTS (SELECT 1 FROM {export.name} t WHERE {key_match} AND {same})""")
+        rows = "_changed"
+    listed = ", ".join(f'"{c}"' for c in columns)
     in_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
-        # Explicit column lists: MERGE's `INSERT *` and `UPDATE SET *` go by position, and `_accepted`
-        # does not hold the columns in the table's order.
-        table_columns = [d[0] for d in con.execute(f"SELECT * FROM {export.name} LIMIT 0").description]
-        replace_whole_rows = sorted(table_columns) == sorted(columns)
-        if not empty and replace_whole_rows:
-            # Every column is replaced, so an upsert is the old rows deleted and the new ones inserted: unlike
-            # MERGE's UPDATE of millions of rows (out of memory at 10 million), both stay within the memory limit.
-            con.execute(f"DELETE FROM {export.name} t USING _accepted s WHERE {key_match}")
-        if empty or replace_whole_rows:  # a plain INSERT, without MERGE's join
-            con.execute(f"""INSERT INTO {export.name} ({', '.join(f'"{c}"' for c in columns)}) SELECT * FROM _accepted""")
-        else:
+        if kept and not empty:
+            # Only the file's own columns update a stored row; a new row takes blanks for the others.
+            assignments = ", ".join(f'"{c}" = s."{c}"' for c in [*updating, *lineage] if c not in export.key)
             con.execute(
-                f"""MERGE INTO {export.name} t USING _accepted s ON {key_match}
+                f"""MERGE INTO {export.name} t USING {rows} s ON {key_match}
                     WHEN MATCHED THEN UPDATE SET {assignments}
-                    WHEN NOT MATCHED THEN INSERT ({', '.join(f'"{c}"' for c in columns)})
-                                          VALUES ({', '.join(f's."{c}"' for c in columns)})"""
+                    WHEN NOT MATCHED THEN INSERT ({listed}) VALUES ({', '.join(f's."{c}"' for c in columns)})"""
             )
+        else:
+            if not empty:
+                # Every column is replaced, so an upsert is the old rows deleted and the new ones inserted: unlike
+                # MERGE's UPDATE of millions of rows (out of memory at 10 million), both stay within the memory limit.
+                con.execute(f"DELETE FROM {export.name} t USING {rows} s WHERE {key_match}")
+            con.execute(f"INSERT INTO {export.name} ({listed}) SELECT {listed} FROM {rows}")
+        # The file's earlier rejects are history now: `rejects` holds what is wrong with each file as last loaded.
+        con.execute("INSERT INTO rejects_history SELECT * FROM rejects WHERE file_name = ?", [name])
+        con.execute("DELETE FROM rejects WHERE file_name = ?", [name])
         con.execute(
             "INSERT INTO rejects SELECT ?, ?, ?, row_number, column_name, raw_value, reason FROM _problems "
             "ORDER BY row_number, column_name",
             [load_id, export.name, name],
         )
         con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?)",
-            [load_id, export.name, name, source.sha256, loaded_at, rows_read, stored - updated, updated, rejected, source.ignored],
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)",
+            [load_id, export.name, name, source.sha256, loaded_at, rows_read, result.rows_new, result.rows_updated,
+             rejected, source.ignored, unchanged],
         )
         con.execute("COMMIT")
     except BaseException:
@@ -691,12 +825,46 @@ def _store(
     return result
 
 
+def _school_sql(
+    con: duckdb.DuckDBPyConnection, source: _Source, settings: Settings, default_school: str
+) -> tuple[str, str, list[str]]:
+    """(SQL for `school`, SQL for `school_raw`, notes): each spelling of a school stored as one name.
+
+    A name listed in the settings (or an alias or URN of one) wins, then a name already stored with the
+    same school key, then the file's commonest spelling. Only where a spelling is not its name is there
+    any CASE: a canonical file is stored as read.
+    """
+    blank = sql_text(default_school)
+    if "school" not in source.names:
+        return f"{blank} AS school", "CAST(NULL AS VARCHAR) AS school_raw", []
+    texts = dict(con.execute("SELECT school, count(*) FROM _checked WHERE school IS NOT NULL GROUP BY school").fetchall())
+    stored = [s for (s,) in con.execute(
+        "SELECT school FROM incidents UNION SELECT school FROM breaches UNION SELECT school FROM acknowledgements"
+    ).fetchall()]
+    chosen, unmatched = SchoolNames.build(settings.schools, settings.profiles.schools, stored).canonical(texts)
+    notes = []
+    if settings.profiles.schools or settings.schools not in (Settings().schools, ("Unassigned",)):
+        notes = [f"school {text!r} ({_rows(texts[text])}) is not a school in the settings"
+                 + (f"; the closest listed is {closest!r}" if closest else "") for text, closest in sorted(unmatched.items())]
+    renamed = {text: name for text, name in chosen.items() if text != name}
+    if not renamed:
+        return f"coalesce(school, {blank}) AS school", "CAST(NULL AS VARCHAR) AS school_raw", notes
+    cases = " ".join(f"WHEN {sql_text(text)} THEN {sql_text(name)}" for text, name in sorted(renamed.items()))
+    spellings = ", ".join(sql_text(text) for text in sorted(renamed))
+    return (f"coalesce(CASE school {cases} ELSE school END, {blank}) AS school",
+            f"CASE WHEN school IN ({spellings}) THEN school END AS school_raw", notes)
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
     except duckdb.Error:
         pass  # a connection that failed mid-statement: closing it drops the database anyway
-    for table in ("_fast", "_numbering", "_stage", "_csv_faults", "_checked", "_slow_checked", "_problems", "_accepted",
+    for table in ("_fast", "_numbering", "_stage", "_csv_faults", "_checked", "_slow_checked", "_problems", "_accepted", "_changed",
                   "_csv_reject_errors", "_csv_reject_scans", "_csv_line_errors", "_csv_line_scans"):
         for kind in ("VIEW", "TABLE"):  # `_stage` and `_accepted` are views when a file needs no copy of them
             try:

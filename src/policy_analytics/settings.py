@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from policy_analytics.errors import UserError
+from policy_analytics.mapping import SECTIONS as MAPPING_SECTIONS, Profiles, parse_profiles
 
 CONFIG_ENV = "POLICY_ANALYTICS_CONFIG"
 _TERM_LABEL = re.compile(r"\d{4}-\d{2}-(autumn|spring|summer)")
@@ -57,6 +58,7 @@ class Settings:
     policy_document: Path | None = None
     terms: dict[str, tuple[date, date]] = field(default_factory=dict)
     source: Path | None = None
+    profiles: Profiles = field(default_factory=Profiles)  # the school's own headers, words and schools (mapping.py)
 
     @property
     def default_school(self) -> str:
@@ -240,6 +242,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     chosen = path or os.environ.get(CONFIG_ENV) or None
     merged = _default_toml()
     source: Path | None = None
+    profiles = Profiles()
     if chosen:
         source = Path(chosen)
         try:
@@ -248,13 +251,16 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise UserError(f"Settings file {source} does not exist.") from None
         except tomllib.TOMLDecodeError as exc:
             raise UserError(f"Settings file {source} is not valid TOML: {exc}.") from None
+        profiles = parse_profiles({k: own.pop(k) for k in MAPPING_SECTIONS if k in own}, source)
         _refuse_unknown_keys(own, source)
+        if profiles.schools and "schools" not in own.get("organisation", {}):
+            merged["organisation"]["schools"] = []  # the [schools] tables list them
         for section, values in own.items():
             if isinstance(values, dict):
                 merged.setdefault(section, {}).update(values)
             else:
                 merged[section] = values
-    settings = _build(merged, source)
+    settings = _build(merged, source, profiles)
     _check_terms_tile(settings)
     return settings
 
@@ -324,7 +330,7 @@ def _term_dates(raw: dict[str, Any], source: Path | None) -> dict[str, tuple[dat
     return terms
 
 
-def _build(raw: dict[str, Any], source: Path | None) -> Settings:
+def _build(raw: dict[str, Any], source: Path | None, profiles: Profiles = Profiles()) -> Settings:
     v = _checked(raw, source)
     targets = Targets(**{k: v[f"targets.{k}"] for k in Targets.__dataclass_fields__})
     significant = Significant(
@@ -339,7 +345,7 @@ def _build(raw: dict[str, Any], source: Path | None) -> Settings:
         extra_path = (base / extra) if not Path(extra).is_absolute() else Path(extra)
     return Settings(
         organisation_name=v["organisation.name"],
-        schools=v["organisation.schools"] or ("Unassigned",),
+        schools=tuple(dict.fromkeys([*v["organisation.schools"], *(e.name for e in profiles.schools)])) or ("Unassigned",),
         policy_version=v["policy.version"],
         last_reviewed=v["policy.last_reviewed"],
         review_due=v["policy.review_due"],
@@ -351,4 +357,5 @@ def _build(raw: dict[str, Any], source: Path | None) -> Settings:
         policy_document=(base / document) if document else None,
         terms=_term_dates(raw, source),
         source=source,
+        profiles=profiles,
     )

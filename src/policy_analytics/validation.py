@@ -14,7 +14,8 @@ import duckdb
 from policy_analytics import vocab
 from policy_analytics.exports import Column, ExportKind
 
-# Accepted date and time shapes: ISO 8601 and UK day-first. Never month-first.
+# Accepted date and time shapes: ISO 8601 and UK day-first (a two-digit year is 20yy). Month-first only where
+# the settings say an export writes it (`date_order = "month_first"`), never guessed.
 DATE_FORMATS = [
     "%d/%m/%Y",
     "%d/%m/%Y %H:%M",
@@ -40,7 +41,9 @@ FLAG_SPELLINGS = [
 ]
 
 
-def fast_sql(export: ExportKind, names: list[str], reader: str, spellings: dict[str, dict[str, str]]) -> str:
+def fast_sql(
+    export: ExportKind, names: list[str], reader: str, spellings: dict[str, dict[str, str]], *, month_first: bool = False
+) -> str:
     """A query over READER giving every value typed (`<name>__t`), and `_raw`, the row's text (a list in
     the order of NAMES), where the row needs the full validation; `fast_columns` reads it back.
 
@@ -52,7 +55,7 @@ def fast_sql(export: ExportKind, names: list[str], reader: str, spellings: dict[
     absent = [f"CAST(NULL AS VARCHAR) AS {c.name}" for c in export.columns if c.name not in present]
     parsed, typed, ok = [], [], []
     for col in export.columns:
-        value, stored, fine = _fast_column_sql(col, spellings.get(col.domain or "", {}))
+        value, stored, fine = _fast_column_sql(col, spellings.get(col.domain or "", {}), month_first)
         parsed.append(f"{value} AS {col.name}__v")
         typed.append(f"{stored} AS {col.name}__t")
         ok.append(fine)
@@ -62,7 +65,8 @@ def fast_sql(export: ExportKind, names: list[str], reader: str, spellings: dict[
     return f"""
         SELECT {', '.join(typed)},
                CASE WHEN NOT ({' AND '.join(ok)}) THEN {text} END AS _raw
-        FROM (SELECT *, {', '.join(parsed)} FROM (SELECT *{''.join(', ' + a for a in absent)} FROM {reader}))"""
+        FROM (SELECT * {_two_digit_years(export)} FROM
+              (SELECT *, {', '.join(parsed)} FROM (SELECT *{''.join(', ' + a for a in absent)} FROM {reader})))"""
 
 
 def fast_columns(export: ExportKind, names: list[str]) -> str:
@@ -75,7 +79,32 @@ def fast_columns(export: ExportKind, names: list[str]) -> str:
     return ", ".join(typed)
 
 
-def _fast_column_sql(col: Column, spellings: dict[str, str]) -> tuple[str, str, str]:
+def _two_digit_years(export: ExportKind) -> str:
+    """A `REPLACE` clause giving each date a year written with two digits (`01/09/23`) in 20yy, not in year 23.
+
+    Only a parsed year below 100 is looked at again (no plausible date has one), so four-digit years cost a comparison.
+    """
+    fixes = [
+        f"CASE WHEN year(CAST({c.name}__v AS TIMESTAMP)) < 100 "
+        f"AND regexp_matches({c.name}, '^\\s*\\d{{1,2}}/\\d{{1,2}}/\\d{{2}}(\\s|T|$)') "
+        f"THEN CAST({c.name}__v AS TIMESTAMP) + INTERVAL 2000 YEAR ELSE CAST({c.name}__v AS TIMESTAMP) END AS {c.name}__v"
+        for c in export.columns if c.type in ("datetime", "date")
+    ]
+    return f"REPLACE ({', '.join(fixes)})" if fixes else ""
+
+
+def month_first_evidence_sql(column: str, source: str) -> str:
+    """SQL over SOURCE's text in COLUMN: (values only month-first can read, the first such row and value,
+    values only day-first can read). `_row` numbers the rows where SOURCE has it."""
+    first = f"TRY_CAST(regexp_extract({column}, '^\\s*(\\d{{1,2}})/(\\d{{1,2}})/\\d', 1) AS INTEGER)"
+    second = f"TRY_CAST(regexp_extract({column}, '^\\s*(\\d{{1,2}})/(\\d{{1,2}})/\\d', 2) AS INTEGER)"
+    month_only = f"{first} BETWEEN 1 AND 12 AND {second} BETWEEN 13 AND 31"
+    day_only = f"{second} BETWEEN 1 AND 12 AND {first} BETWEEN 13 AND 31"
+    return (f"SELECT count(*) FILTER (WHERE {month_only}), min(_row) FILTER (WHERE {month_only}), "
+            f"arg_min({column}, _row) FILTER (WHERE {month_only}), count(*) FILTER (WHERE {day_only}) FROM {source}")
+
+
+def _fast_column_sql(col: Column, spellings: dict[str, str], month_first: bool = False) -> tuple[str, str, str]:
     """(parsed expression, stored expression, condition for the row to be typed here) for one column."""
     c = col.name
     blank = "false" if col.required else "true"  # whether an empty value may be typed here
@@ -84,7 +113,7 @@ def _fast_column_sql(col: Column, spellings: dict[str, str]) -> tuple[str, str, 
     if col.type in ("datetime", "date"):
         plausible = f"year({c}__v) BETWEEN {EARLIEST_YEAR} AND {LATEST_YEAR}"
         stored = f"CAST({c}__v AS DATE)" if col.type == "date" else f"{c}__v"
-        return _parse_date_sql(c), stored, f"CASE WHEN {c} IS NULL THEN {blank} ELSE coalesce({plausible}, false) END"
+        return _parse_date_sql(c, month_first), stored, f"CASE WHEN {c} IS NULL THEN {blank} ELSE coalesce({plausible}, false) END"
     if col.type == "flag":
         words = f"ENUM({', '.join(sql_text(w) for w in FLAG_SPELLINGS)})"
         trues = sum(1 for w in FLAG_SPELLINGS if w.lower() in TRUE_WORDS)  # listed first
@@ -134,7 +163,7 @@ def plain_spellings(con: duckdb.DuckDBPyConnection, export: ExportKind) -> dict[
     return found
 
 
-def typed_sql(export: ExportKind, names: list[str], *, target: str) -> str:
+def typed_sql(export: ExportKind, names: list[str], *, target: str, month_first: bool = False) -> str:
     """SQL turning `_stage` into TARGET: typed values and, per row, the list of its problems.
 
     `cleaned` holds each column's trimmed text under its own name, `parsed` adds the parsed value as
@@ -145,7 +174,7 @@ def typed_sql(export: ExportKind, names: list[str], *, target: str) -> str:
     for col in export.columns:
         c = col.name
         clean.append(f"nullif({trimmed(c)}, '') AS {c}" if c in present else f"CAST(NULL AS VARCHAR) AS {c}")
-        parsed_expr, typed_expr, col_problems = _column_sql(col)
+        parsed_expr, typed_expr, col_problems = _column_sql(col, month_first)
         parsed.append(f"{parsed_expr} AS {c}__v")
         typed.append(f"{typed_expr} AS {c}")
         problems.extend(col_problems)
@@ -159,7 +188,8 @@ def typed_sql(export: ExportKind, names: list[str], *, target: str) -> str:
         CREATE TEMP TABLE {target} AS
         WITH cleaned AS (SELECT _row, {', '.join(clean)} FROM _stage),
         parsed AS (SELECT cleaned.*, {', '.join(parsed)} FROM cleaned {' '.join(joins)}),
-        judged AS (SELECT *, list_filter([{', '.join(problems)}], lambda p: p IS NOT NULL) AS problems FROM parsed)
+        dated AS (SELECT * {_two_digit_years(export)} FROM parsed),
+        judged AS (SELECT *, list_filter([{', '.join(problems)}], lambda p: p IS NOT NULL) AS problems FROM dated)
         SELECT _row, {', '.join(typed)},{' judged.platform AS platform__text,' if 'platform' in present else ''} problems
         FROM judged"""
 
@@ -210,7 +240,7 @@ def _problem(column: str, raw: str, reason_sql: str) -> str:
     return f"{{'column': '{column}', 'value': left({raw}, {RAW_VALUE_CHARS}), 'reason': {reason_sql}}}"
 
 
-def _parse_date_sql(c: str) -> str:
+def _parse_date_sql(c: str, month_first: bool = False) -> str:
     """`try_strptime` over every one of DATE_FORMATS, the format the value's shape suggests tried first.
 
     No text reads in two of the formats, so the order changes the speed only: a format that fails costs
@@ -219,6 +249,8 @@ def _parse_date_sql(c: str) -> str:
 
     def attempt(first: str) -> str:
         formats = [f for f in DATE_FORMATS if f == first] + [f for f in DATE_FORMATS if f != first]
+        if month_first:
+            formats = [f.replace("%d/%m/", "%m/%d/") for f in formats]
         return f"try_strptime({c}, [{', '.join(sql_text(f) for f in formats)}])"
 
     return (
@@ -229,7 +261,7 @@ def _parse_date_sql(c: str) -> str:
     )
 
 
-def _column_sql(col: Column) -> tuple[str, str, list[str]]:
+def _column_sql(col: Column, month_first: bool = False) -> tuple[str, str, list[str]]:
     """(parsed expression, typed expression, problem expressions) for one column."""
     c = col.name
     problems = []
@@ -238,9 +270,10 @@ def _column_sql(col: Column) -> tuple[str, str, list[str]]:
     if col.type == "text":
         return c, f"{c}__v", problems
     if col.type in ("datetime", "date"):
-        parsed = _parse_date_sql(c)
+        parsed = _parse_date_sql(c, month_first)
         plausible = f"year({c}__v) BETWEEN {EARLIEST_YEAR} AND {LATEST_YEAR}"
-        unreadable = f"{c} is not a date this tool reads (use DD/MM/YYYY or YYYY-MM-DD, with HH:MM if needed)"
+        unreadable = (f"{c} is not a date this tool reads (use "
+                      f"{'MM/DD/YYYY' if month_first else 'DD/MM/YYYY'} or YYYY-MM-DD, with HH:MM if needed)")
         implausible = (
             f"{sql_text(f'{c} has the year ')} || year({c}__v) || "
             f"{sql_text(f', which cannot be right (expected {EARLIEST_YEAR} to {LATEST_YEAR}, written with four digits)')}"

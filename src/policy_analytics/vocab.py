@@ -67,13 +67,17 @@ def vocab_key(text: str) -> str:
     return _SEPARATORS.sub("_", text.strip().lower())
 
 
-def vocab_rows() -> list[tuple[str, str, str]]:
-    """Every (domain, key, canonical value) pair, for the warehouse's `ref_vocab` table."""
+def vocab_rows(own: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str, str]]:
+    """Every (domain, key, canonical value) pair, for the warehouse's `ref_vocab` table; OWN adds the school's
+    words ({domain: {word: canonical value}}, from the settings' [values] tables)."""
     rows: dict[tuple[str, str], str] = {}
     for domain, values in DOMAINS.items():
         for canonical, aliases in values.items():
             for spelling in [canonical, *aliases]:
                 rows[(domain, vocab_key(spelling))] = canonical
+    for domain, words in (own or {}).items():
+        for word, canonical in words.items():
+            rows[(domain, vocab_key(word))] = canonical
     return [(domain, key, value) for (domain, key), value in sorted(rows.items())]
 
 

@@ -1,4 +1,4 @@
--- The warehouse's tables (schema version 1). Run once when a warehouse is created.
+-- The warehouse's tables (schema version 2). Run once when a warehouse is created.
 -- Every stored export row carries its lineage: the load, file name, SHA-256, spreadsheet row and load time.
 
 CREATE TABLE meta (
@@ -18,7 +18,8 @@ CREATE TABLE loads (
     rows_new        BIGINT NOT NULL,
     rows_updated    BIGINT NOT NULL,
     rows_rejected   BIGINT NOT NULL,
-    ignored_columns VARCHAR[] NOT NULL
+    ignored_columns VARCHAR[] NOT NULL,
+    rows_unchanged  BIGINT NOT NULL DEFAULT 0 -- stored before with the same values, so not rewritten
 );
 
 -- One row per problem found in a rejected row; a row can have several problems.
@@ -31,6 +32,9 @@ CREATE TABLE rejects (
     raw_value   VARCHAR,
     reason      VARCHAR NOT NULL
 );
+
+-- The rejects of a file's earlier loads: loading a file again moves its rejects here (`rejects --all`).
+CREATE TABLE rejects_history AS SELECT * FROM rejects LIMIT 0;
 
 CREATE TABLE incidents (
     incident_id          VARCHAR NOT NULL,
@@ -55,7 +59,8 @@ CREATE TABLE incidents (
     source_file          VARCHAR NOT NULL,
     source_sha256        VARCHAR NOT NULL,
     source_row           BIGINT NOT NULL,
-    loaded_at            TIMESTAMP NOT NULL
+    loaded_at            TIMESTAMP NOT NULL,
+    school_raw           VARCHAR             -- the export's own spelling, where it differs from `school`
 );
 
 CREATE TABLE breaches (
@@ -72,7 +77,8 @@ CREATE TABLE breaches (
     source_file   VARCHAR NOT NULL,
     source_sha256 VARCHAR NOT NULL,
     source_row    BIGINT NOT NULL,
-    loaded_at     TIMESTAMP NOT NULL
+    loaded_at     TIMESTAMP NOT NULL,
+    school_raw    VARCHAR
 );
 
 CREATE TABLE acknowledgements (
@@ -88,7 +94,8 @@ CREATE TABLE acknowledgements (
     source_file     VARCHAR NOT NULL,
     source_sha256   VARCHAR NOT NULL,
     source_row      BIGINT NOT NULL,
-    loaded_at       TIMESTAMP NOT NULL
+    loaded_at       TIMESTAMP NOT NULL,
+    school_raw      VARCHAR
 );
 
 -- Reference data the views join to. Rewritten from the settings at every load; each connection
