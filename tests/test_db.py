@@ -44,8 +44,8 @@ def _contents(path: Path) -> dict[str, list[tuple]]:
 def test_a_new_warehouse_records_its_schema_version(tmp_path: Path) -> None:
     con = db.connect(tmp_path / "w.duckdb", Settings())
     try:
-        assert db.schema_version(con) == db.SCHEMA_VERSION == 1
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
+        assert db.schema_version(con) == db.SCHEMA_VERSION == 2
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
         assert con.execute("SELECT count(*) FROM meta WHERE key = 'created_at'").fetchone() == (1,)
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
         assert {"incidents", "breaches", "acknowledgements", "loads", "rejects", "meta"} <= tables
@@ -54,7 +54,7 @@ def test_a_new_warehouse_records_its_schema_version(tmp_path: Path) -> None:
     # Opening it again leaves the version as it was.
     con = db.connect(tmp_path / "w.duckdb", Settings(), read_only=True)
     try:
-        assert db.schema_version(con) == 1
+        assert db.schema_version(con) == 2
     finally:
         con.close()
 
@@ -74,7 +74,7 @@ def test_a_warehouse_from_a_newer_release_is_refused(
     con.close()
     before = _contents(path)
     for read_only in (False, True):
-        with pytest.raises(UserError, match=r"made by a newer release of policy-analytics \(schema 2; this release reads up to 1\)"):
+        with pytest.raises(UserError, match=r"made by a newer release of policy-analytics \(schema 3; this release reads up to 2\)"):
             db.connect(path, Settings(), read_only=read_only)
     assert cli.main(["load", str(export), "--db", str(path)]) == 1
     err = capsys.readouterr().err

@@ -200,8 +200,8 @@ def test_review_with_default_settings(result: dict[str, Any]) -> None:
 
 def test_data_block_counts_directly_stored_rows(autumn: Warehouse) -> None:
     con = autumn.con
-    con.execute("INSERT INTO loads VALUES (1, 'incidents', 'a.csv', 'x', TIMESTAMP '2026-01-05 09:30', 'loaded', 3, 3, 0, 1, [])")
-    con.execute("INSERT INTO loads VALUES (2, 'incidents', 'b.csv', 'y', TIMESTAMP '2026-01-06 10:00', 'loaded', 3, 0, 3, 1, [])")
+    con.execute("INSERT INTO loads VALUES (1, 'incidents', 'a.csv', 'x', TIMESTAMP '2026-01-05 09:30', 'loaded', 3, 3, 0, 1, [], 0)")
+    con.execute("INSERT INTO loads VALUES (2, 'incidents', 'b.csv', 'y', TIMESTAMP '2026-01-06 10:00', 'loaded', 3, 0, 3, 1, [], 0)")
     # Load 1 row 5 has two problems (one rejected row); load 2 rejects row 5 again: two rejected rows in all.
     con.execute("INSERT INTO rejects VALUES (1, 'incidents', 'a.csv', 5, 'shares', '-1', 'r1'), "
                 "(1, 'incidents', 'a.csv', 5, 'severity', 'huge', 'r2'), (2, 'incidents', 'b.csv', 5, NULL, NULL, 'r3')")

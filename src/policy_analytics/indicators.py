@@ -21,6 +21,7 @@ import duckdb
 
 from policy_analytics import db, periods, register
 from policy_analytics.errors import UsageError
+from policy_analytics.mapping import SchoolNames
 from policy_analytics.periods import Period, format_day
 from policy_analytics.settings import Settings
 
@@ -97,14 +98,14 @@ def school_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def resolve_school(con: duckdb.DuckDBPyConnection, settings: Settings, school: str | None) -> str | None:
-    """The school's name as stored (matched ignoring case and surrounding spaces); None stays None."""
+    """The school's name as stored, from any spelling of it, alias or URN (mapping.SchoolNames); None stays None."""
     if school is None:
         return None
-    known = sorted(set(school_names(con)) | set(settings.schools))
-    wanted = school.strip().casefold()
-    for name in known:
-        if name.casefold() == wanted:
-            return name
+    stored = school_names(con)
+    found = SchoolNames.build(settings.schools, settings.profiles.schools, stored).resolve(school)
+    if found is not None:
+        return found
+    known = sorted(set(stored) | set(settings.schools))
     raise UsageError(f"There is no school called {school!r} in the warehouse or the settings; known schools: {', '.join(known)}.")
 
 
@@ -187,10 +188,8 @@ def compute_indicators_by_school(
 ) -> dict[str, dict[str, Any]]:
     """`compute_indicators(con, settings, period, school)` for each of SCHOOLS: {school as stored: its indicators}."""
     db.use_settings(con, settings)
-    known: dict[str, str] = {}  # as resolve_school matches, without searching every name for each school
-    for name in sorted(set(school_names(con)) | set(settings.schools)):
-        known.setdefault(name.casefold(), name)
-    names = [known.get(school.strip().casefold()) or resolve_school(con, settings, school) for school in schools]
+    resolver = SchoolNames.build(settings.schools, settings.profiles.schools, school_names(con))
+    names = list(dict.fromkeys(resolver.resolve(school) or resolve_school(con, settings, school) for school in schools))
     found = compute_indicators_all(con, settings, period, names)
     return {school: found[school] for school in names}
 

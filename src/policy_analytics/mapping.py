@@ -171,4 +171,5 @@ class SchoolNames:
     def resolve(self, wanted: str) -> str | None:
         """The name a --school argument means (any spelling, alias or URN), or None."""
         key = school_key(wanted)
-        return self.listed.get(key) or self.stored.get(key)
+        name = self.listed.get(key) or self.stored.get(key)
+        return None if name is None else self.stored.get(school_key(name), name)
