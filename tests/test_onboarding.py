@@ -456,3 +456,172 @@ def test_a_values_mapping_is_matched_like_a_vocabulary(tmp_path):
         assert con.execute("SELECT DISTINCT category, severity FROM incidents").fetchall() == [("bullying", "high")]
     finally:
         con.close()
+
+
+# --- a foreign export set, end to end ----------------------------------------------------------------------------
+# The reports' fixture exports (test_render) as another system writes them: its own headers, its own category and
+# severity words, Alder School spelt three ways and by its URN, and dates as dd/mm/yy. Through `check --suggest`,
+# the settings the school writes from it, `load` and both organisation reports, every figure equals the canonical's.
+
+FOREIGN_HEADERS = {
+    "Incident ID": "Case Ref", "School": "Site", "Reported At": "Date Logged", "Posted At": "Date Posted Online",
+    "Removal Requested At": "Takedown Requested", "Removed At": "Taken Down", "Platform": "Network",
+    "Category": "Concern Type", "Submitted By": "Raised By", "Severity": "Risk Rating", "Safeguarding": "DSL Informed",
+    "Police Referral": "Police Informed", "ISP Escalation": "Reported To Provider", "Support Offered": "Support Given",
+    "Shares": "Times Shared", "Platforms Reached": "Sites Reached", "Description": "Summary",
+    "Breach ID": "Investigation No", "Staff Ref": "Employee No", "Opened At": "Date Opened", "Closed At": "Date Closed",
+    "Rule": "Policy Clause", "Staff Group": "Role Type", "Employment": "Contract", "Acknowledged At": "Signed On",
+}
+FOREIGN_WORDS = {  # canonical value -> the school's word
+    "bullying": "Peer Unkindness", "cyberbullying_of_staff": "Online Abuse Of Staff", "offensive": "Threats Or Obscenity",
+    "copyright": "Work Copied", "defamatory": "False Claims", "inappropriate_material": "Hate Content",
+    "sexting": "Image Sharing", "grooming": "Predatory Contact", "disrepute": "Bringing The School Into Disrepute",
+    "confidential": "Breach Of Confidence", "reputation": "Reputational Harm",
+    "low": "Green", "medium": "Amber", "high": "Red", "critical": "Black",
+}
+ALDER_SPELLINGS = ["Alder School", "ALDER SCHOOL", "alder school.", "100001"]
+
+FOREIGN_SETTINGS = '''
+[columns.incidents]
+"Case Ref" = "incident_id"
+"Site" = "school"
+"Date Logged" = "reported_at"
+"Date Posted Online" = "posted_at"
+"Takedown Requested" = "removal_requested_at"
+"Taken Down" = "removed_at"
+"Network" = "platform"
+"Concern Type" = "category"
+"Raised By" = "submitted_by"
+"Risk Rating" = "severity"
+"DSL Informed" = "safeguarding"
+"Police Informed" = "police_referral"
+"Reported To Provider" = "isp_escalation"
+"Support Given" = "support_offered"
+"Times Shared" = "shares"
+"Sites Reached" = "platforms_reached"
+"Summary" = "description"
+
+[columns.breaches]
+"Investigation No" = "breach_id"
+"Site" = "school"
+"Employee No" = "staff_ref"
+"Date Opened" = "opened_at"
+"Date Closed" = "closed_at"
+"Policy Clause" = "rule"
+
+[columns.acknowledgements]
+"Employee No" = "staff_ref"
+"Site" = "school"
+"Role Type" = "staff_group"
+"Contract" = "employment"
+"Signed On" = "acknowledged_at"
+
+[schools."Alder School"]
+urn = "100001"
+'''
+
+
+def _foreign(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """HEADER and ROWS as the foreign system writes them."""
+    import re
+
+    from policy_analytics import vocab
+
+    canonical = {(d, vocab.vocab_key(s)): v for d, values in vocab.DOMAINS.items() for v, aliases in values.items()
+                 for s in [v, *aliases]}
+    columns = {"Category": "category", "Rule": "category", "Severity": "severity"}
+    out = []
+    for n, row in enumerate(rows):
+        new = []
+        for name, value in zip(header, row):
+            if name in columns and value:
+                value = FOREIGN_WORDS.get(canonical.get((columns[name], vocab.vocab_key(value)), value), value)
+            elif name == "School" and value == "Alder School":
+                value = ALDER_SPELLINGS[n % len(ALDER_SPELLINGS)]
+            value = re.sub(r"^(\d{2}/\d{2}/)20(\d{2})\b", r"\1\2", value)
+            new.append(value)
+        out.append(new)
+    return [FOREIGN_HEADERS.get(h, h) for h in header], out
+
+
+def _figures(warehouse: Path, config: Path) -> dict:
+    """Every indicator for the organisation and each school, for the reports' terms and year (load times left out)."""
+    import test_render as fixture
+
+    settings = load_settings(config)
+    con = db.connect(warehouse, settings, read_only=True)
+    try:
+        found = {}
+        for label in (fixture.TERM, fixture.PREVIOUS_TERM, fixture.YEAR):
+            period = periods.resolve(settings, year=label) if label == fixture.YEAR else periods.term(label, settings)
+            for school in (None, *indicators.school_names(con)):
+                figures = indicators.compute_indicators(con, settings, period, school)
+                for block in figures["data"].values():
+                    block.pop("last_loaded")
+                found[(label, school)] = figures
+        return found
+    finally:
+        con.close()
+
+
+def _report_cells(html: Path) -> list[str]:
+    """Every table cell, heading and paragraph of a rendered report, with its generation time left out."""
+    import re
+
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html.read_text("utf-8"), "html.parser")
+    text = [node.get_text(" ", strip=True) for node in soup.find_all(["th", "td", "h1", "h2", "h3", "p", "li"])]
+    return [re.sub(r"\d{1,2} \w{3} \d{4},? \d{2}:\d{2}|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", "<time>", t) for t in text]
+
+
+def test_a_foreign_export_set_goes_suggest_settings_load_reports_with_the_canonical_figures(tmp_path, capsys):
+    import test_render as fixture
+
+    from policy_analytics.reports import render
+
+    sets = {"incidents.csv": (fixture.INCIDENT_HEADER, fixture.INCIDENTS), "breaches.csv": (fixture.BREACH_HEADER, fixture.BREACHES),
+            "acknowledgements.csv": (fixture.ACK_HEADER, fixture.ACKS)}
+    canonical, foreign = tmp_path / "canonical", tmp_path / "foreign"
+    canonical.mkdir(), foreign.mkdir()
+    base = _config(canonical, fixture.SETTINGS_TOML)
+    for name, (header, rows) in sets.items():
+        fixture._write_csv(canonical / name, header, rows)
+        fixture._write_csv(foreign / name, *_foreign(header, rows))
+
+    # 1. check --suggest: each missing required column with candidates, each unknown word with its count
+    status, out, _ = _run(capsys, "check", "--suggest", str(foreign / "incidents.csv"), "--config", str(base))
+    assert status == 0
+    assert "[columns.incidents]" in out and "Nothing has been applied" in out
+    lines = {line.split("#")[0].strip() for line in out.splitlines()}
+    assert '"Case Ref" = "incident_id"' in lines
+    for required in ("reported_at", "platform", "category", "severity"):
+        (line,) = [line for line in out.splitlines() if line.split("#")[0].strip().endswith(f'= "{required}"')]
+        assert f'"{ {"reported_at": "Date Logged", "platform": "Network", "category": "Concern Type", "severity": "Risk Rating"}[required]}"' in line
+    green = sum(1 for row in fixture.INCIDENTS if row[9] == "low")
+    assert f'"Green" = "' in out and f"# {green} rows;" in out.split('"Green" = "')[1].splitlines()[0]
+    assert "[values.category]" in out and '"Peer Unkindness" = "' in out
+    # nothing was written anywhere
+    assert not (tmp_path / "data").exists() and not list(foreign.glob("*.duckdb"))
+
+    # 2. the settings the school writes from the suggestion: the headers it confirmed, its own words
+    words = "\n".join(f'"{w}" = "{v}"' for v, w in FOREIGN_WORDS.items() if v not in ("low", "medium", "high", "critical"))
+    severities = "\n".join(f'"{w}" = "{v}"' for v, w in FOREIGN_WORDS.items() if v in ("low", "medium", "high", "critical"))
+    config = _config(foreign, fixture.SETTINGS_TOML + FOREIGN_SETTINGS + f"\n[values.category]\n{words}\n\n[values.severity]\n{severities}\n")
+
+    # 3. load both sets, each into its own warehouse
+    for folder, settings in ((canonical, base), (foreign, config)):
+        status, out, err = _run(capsys, "load", *(str(folder / n) for n in sets), "--db", str(folder / "w.duckdb"),
+                                "--config", str(settings))
+        assert (status, err) == (0, ""), err
+    assert "mapped from the settings: Case Ref -> incident_id" in out
+    assert _rows(foreign / "w.duckdb", "SELECT DISTINCT school FROM breaches ORDER BY 1") == [("Alder School",), ("Birch School",)]
+
+    # 4. every figure, and both organisation reports, as the canonical export's
+    assert _figures(foreign / "w.duckdb", config) == _figures(canonical / "w.duckdb", base)
+    for kind, label in (("termly", fixture.TERM), ("annual", fixture.YEAR)):
+        made = [render.render_report(kind, label, None, str(folder / "w.duckdb"), str(settings), folder / "reports").html
+                for folder, settings in ((canonical, base), (foreign, config))]
+        cells = _report_cells(made[0])
+        assert len(cells) > 50 and any("Alder School" in c for c in cells)  # a report with figures in it
+        assert _report_cells(made[1]) == cells

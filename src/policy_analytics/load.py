@@ -465,7 +465,14 @@ def _mapped_keys(header: list[str], mapping: dict[str, str]) -> list[str]:
 
 
 def _detect(header: list[str], profiles: Profiles, *, ids_only: bool = False) -> ExportKind | None:
-    """The export a header row belongs to, trying each export's own header mapping first."""
+    """The export a header row belongs to, trying each export's own header mapping first.
+
+    The one export whose required columns all appear under its own mapping wins; else the id columns decide.
+    """
+    complete = [export for name, export in KINDS.items()
+                if set(export.required) <= set(_mapped_keys(header, profiles.headers(name)))]
+    if len(complete) == 1:
+        return complete[0]
     for name, export in KINDS.items():
         if profiles.headers(name) and detect_kind(_mapped_keys(header, profiles.headers(name)), ids_only=True) is export:
             return export

@@ -31,7 +31,7 @@ def suggest(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, *, k
     """The snippet for one file: its unmatched columns with candidate headers, unknown values with counts."""
     header, rows = _read(path)
     profiles = settings.profiles
-    export = KINDS[kind] if kind else load._detect(header, profiles) or _likeliest(header, rows)
+    export = KINDS[kind] if kind else load._detect(header, profiles) or _named(path) or _likeliest(header, rows)
     mapping = profiles.headers(export.name)
     keys = [mapping.get(k, k) for k in (header_key(h) for h in header)]
     columns = {name: i for i, name in enumerate(keys) if name in {c.name for c in export.columns}}
@@ -39,23 +39,33 @@ def suggest(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, *, k
     lines = [f"# Suggested settings for {path.name} ({export.name}). Nothing has been applied: check each line,",
              "# paste what is right into your settings file (--config) and run `policy-analytics check` again."]
     column_lines = []
-    for col in export.columns:
-        if col.name in columns:
-            continue
-        ranked = sorted(((_score(col, header[i], _values(rows, i)), i) for i in free), reverse=True)
-        ranked = [(score, i) for score, i in ranked if score >= 0.35][:CANDIDATES]
-        if not ranked:
+    # Every (column, header) pair scored, and the best pairs taken first: a header goes to one column only.
+    wanted = [c for c in export.columns if c.name not in columns]
+    scored = sorted(((_score(c, header[i], _values(rows, i), len(rows)), n, i) for n, c in enumerate(wanted) for i in free),
+                    reverse=True)
+    ranked: dict[str, list[tuple[float, int]]] = {c.name: [] for c in wanted}
+    taken: set[int] = set()
+    for score, n, i in scored:
+        if score < 0.35:
+            break
+        if ranked[wanted[n].name]:
+            ranked[wanted[n].name].append((score, i))  # a further candidate, even one taken by another column
+        elif i not in taken:
+            taken.add(i)
+            ranked[wanted[n].name].append((score, i))
+    for col in wanted:
+        found = ranked[col.name][:CANDIDATES]
+        if not found:
             if col.required:
                 column_lines.append(f'# "?" = "{col.name}"  # required, and no header looks like it')
             continue
-        (_, best), others = ranked[0], ranked[1:]
+        (score, best), others = found[0], found[1:]
         note = f"{'required; ' if col.required else ''}{_content(col, _values(rows, best))}"
         if others:
             note += "; other candidates: " + ", ".join(f'"{header[i].strip()}"' for _, i in others)
         line = f'"{header[best].strip()}" = "{col.name}"  # {note}'
-        column_lines.append(line if col.required or ranked[0][0] >= 0.5 else f"# {line}")
+        column_lines.append(line if col.required or score >= 0.5 else f"# {line}")
         columns[col.name] = best
-        free.remove(best)
     if column_lines:
         lines += ["", f"[columns.{export.name}]", *column_lines]
     lines += _value_lines(con, export, columns, rows)
@@ -92,20 +102,53 @@ def _values(rows: list[list[str]], at: int) -> list[str]:
     return [row[at].strip() for row in rows if at < len(row) and row[at].strip()]
 
 
+NAME_HINTS = {"incident": "incidents", "breach": "breaches", "acknowledg": "acknowledgements", "roster": "acknowledgements"}
+
+
+def _named(path: Path) -> ExportKind | None:
+    """The export the file's name says it is (incidents.csv, Breach log.xlsx, staff roster.ods), if any."""
+    found = {kind for hint, kind in NAME_HINTS.items() if hint in path.stem.lower()}
+    return KINDS[found.pop()] if len(found) == 1 else None
+
+
 def _likeliest(header: list[str], rows: list[list[str]]) -> ExportKind:
     """The export whose required columns the file's columns fit best, by name and content."""
     def fit(export: ExportKind) -> float:
-        return sum(max((_score(c, h, _values(rows, i)) for i, h in enumerate(header)), default=0) for c in export.columns
+        return sum(max((_score(c, h, _values(rows, i), len(rows)) for i, h in enumerate(header)), default=0)
+                   for c in export.columns
                    if c.required) / len(export.required)
     return max(KINDS.values(), key=fit)
 
 
-def _score(col: Column, header: str, values: list[str]) -> float:
-    """How likely HEADER (with its VALUES) holds COL: half name similarity, half content (0 to 1)."""
+# Words other systems use in their headers for each column, beside the words of its own name.
+WORDS = {
+    "incident_id": "incident case ref reference no number", "school": "site academy setting campus establishment",
+    "reported_at": "reported logged raised recorded created date", "posted_at": "posted published online",
+    "removal_requested_at": "takedown removal requested", "removed_at": "removed taken down deleted",
+    "platform": "network site app service", "category": "type concern nature kind classification",
+    "submitted_by": "submitted raised reporter source by", "severity": "risk level rating priority grade",
+    "safeguarding": "dsl", "police_referral": "police", "isp_escalation": "provider isp escalated escalation",
+    "support_offered": "support offered given", "shares": "shared times", "platforms_reached": "platforms sites reached",
+    "description": "summary details notes narrative", "breach_id": "breach investigation case ref no number",
+    "staff_ref": "staff employee payroll person ref no number", "opened_at": "opened started begun date",
+    "closed_at": "closed concluded ended", "rule": "clause policy breached", "impact": "effect",
+    "outcome": "result sanction decision", "staff_group": "group role type category", "employment": "contract basis",
+    "start_date": "start started joined", "leave_date": "leave left leaving", "policy_version": "policy version",
+    "acknowledged_at": "acknowledged signed agreed read accepted",
+}
+
+
+def _score(col: Column, header: str, values: list[str], rows: int) -> float:
+    """How likely HEADER (with its VALUES, of ROWS rows) holds COL: half its name, half its content (0 to 1).
+
+    A required column is never blank, so its content counts by how much of the column is filled.
+    """
     key = header_key(header)
-    words, wanted = set(key.split("_")) - {"at", "id"}, set(col.name.split("_")) - {"at", "id"}
-    name = max(difflib.SequenceMatcher(None, key, col.name).ratio(), len(words & wanted) / max(len(wanted), 1))
-    return 0.5 * name + 0.5 * _share(col, values)
+    words = set(key.split("_")) - {""}
+    known = set(col.name.split("_")) | set(WORDS.get(col.name, "").split())
+    name = max(difflib.SequenceMatcher(None, key, col.name).ratio() * 0.8, len(words & known) / max(len(words), 1))
+    filled = len(values) / rows if col.required and rows else 1
+    return 0.5 * name + 0.5 * _share(col, values) * filled
 
 
 def _share(col: Column, values: list[str]) -> float:
@@ -121,8 +164,9 @@ def _share(col: Column, values: list[str]) -> float:
     elif col.type == "vocab":
         known = {vocab.vocab_key(s) for canonical, aliases in vocab.DOMAINS[col.domain].items() for s in [canonical, *aliases]}
         test = lambda v: vocab.vocab_key(v) in known  # noqa: E731
-    elif col.name.endswith(("_id", "_ref")):
-        return len(set(values)) / len(values) * (0.5 + 0.5 * (sum(any(ch.isdigit() for ch in v) for v in values) / len(values)))
+    elif col.name.endswith(("_id", "_ref")):  # mostly distinct codes holding a digit, and not dates or numbers
+        code = sum(1 for v in values if any(ch.isdigit() for ch in v) and not _DATE.fullmatch(v) and not _WHOLE.fullmatch(v))
+        return len(set(values)) / len(values) * code / len(values)
     else:
         return 0.3  # free text: nothing in its content tells
     return sum(1 for v in values if test(v)) / len(values)
@@ -152,7 +196,7 @@ def _value_lines(con: duckdb.DuckDBPyConnection, export: ExportKind, columns: di
                      for s in [canonical, *aliases]}
         for value, count in sorted(unknown.items(), key=lambda t: (-t[1], t[0])):
             nearest = difflib.get_close_matches(vocab.vocab_key(value), list(spellings), n=1, cutoff=0.4)
-            rows_note = f"{count} row{'s' if count > 1 else ''}"
+            rows_note = _rows(count)
             if nearest:
                 lines.append(f'"{value}" = "{spellings[nearest[0]]}"  # {rows_note}; the nearest value by spelling: check it')
             else:
@@ -176,12 +220,35 @@ def _school_lines(settings: Settings, columns: dict[str, int], rows: list[list[s
         return []
     texts = Counter(_values(rows, columns["school"]))
     names = SchoolNames.build(settings.schools, settings.profiles.schools, [])
+    if not settings.profiles.schools and settings.schools == Settings().schools:
+        return _school_list(texts)
     lines = []
     for text, count in sorted(texts.items()):
         if school_key(text) in names.listed:
             continue
         closest = difflib.get_close_matches(school_key(text), list(names.listed), n=1, cutoff=0)
         target = names.listed[closest[0]] if closest else text
-        lines.append(f'# "{text}" ({count} rows) is not a listed school: if it is {target}, add it to '
+        lines.append(f'# "{text}" ({_rows(count)}) is not a listed school: if it is {target}, add it to '
                      f'[schools."{target}"] aliases, or list it as a school of its own.')
     return ["", *lines] if lines else []
+
+
+def _school_list(texts: Counter[str]) -> list[str]:
+    """[schools] entries for the file's schools, when the settings list none: one per school key."""
+    spellings: dict[str, list[str]] = {}
+    for text, _ in sorted(texts.items(), key=lambda t: (-t[1], t[0])):
+        spellings.setdefault(school_key(text), []).append(text)
+    lines = ["", "# The file's schools. Spellings differing only in case, spaces, apostrophes or full stops are one school",
+             "# already; list each school once, with its URN and any other names it goes by:"]
+    for key, found in spellings.items():
+        count = sum(texts[t] for t in found)
+        if key.isdigit():
+            lines.append(f'# "{found[0]}" ({_rows(count)}) looks like a URN: give it as urn = "{key}" under its school')
+            continue
+        lines.append(f'[schools."{found[0]}"]  # {_rows(count)}' + (f"; also written {', '.join(found[1:])}" if found[1:] else ""))
+        lines.append('# urn = "..."')
+    return lines
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
