@@ -289,7 +289,7 @@ def test_a_missing_column_refusal_lists_the_headers_found(tmp_path):
         load.load_file(duckdb.connect(), path, kind="incidents")
     message = str(refused.value)
     assert "is missing the required columns incident_id, reported_at, platform, category for incidents" in message
-    assert "(its header row has 'Ref', 'Date Logged', 'Network', 'Type', 'Severity')" in message
+    assert "; its header row has 'Ref', 'Date Logged', 'Network', 'Type', 'Severity'. Nothing was loaded" in message
     assert "[columns.incidents]" in message and f"check --suggest {path}" in message
 
 

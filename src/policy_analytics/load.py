@@ -524,9 +524,9 @@ def _match_headers(
         found = ", ".join(repr(h.strip()) for h in header if h.strip())
         raise UserError(
             f"{path.name} is missing the required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} for {export.name} (its header row has {found}), so nothing was loaded. "
-            f"Map the school's own headers under [columns.{export.name}] in the settings; "
-            f"`policy-analytics check --suggest {path}` suggests how."
+            f"{', '.join(missing)} for {export.name}; its header row has {found}. Nothing was loaded: map the "
+            f"school's own headers under [columns.{export.name}] in the settings "
+            f"(`policy-analytics check --suggest {path}` suggests how)."
         )
     return export, names, ignored, mapped
 
@@ -732,13 +732,12 @@ def _store(
     updating = [c for c in table_columns if c not in lineage and derived.get(c, c) in present]
     kept = [c.name for c in export.columns if c.name not in present]
     empty = not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {export.name} LIMIT 1)").fetchone()[0]
-    matched = unchanged = 0
-    if not empty:
-        same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in updating if c not in export.key) or "true"
-        matched, unchanged = con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {same}) FROM _accepted s JOIN {export.name} t ON {key_match}"
-        ).fetchone()
     stored = con.execute("SELECT count(*) FROM _accepted").fetchone()[0]
+    matched = unchanged = 0
+    rows = "_accepted"  # the rows to write: all of them into an empty table, else only the new and changed
+    if not empty:
+        matched, unchanged = _changed_rows(con, export, updating, key_match)
+        rows = "_changed"
     rejected = con.execute("SELECT count(DISTINCT row_number) FROM _problems").fetchone()[0]
     if rows_read != stored + rejected:
         raise RuntimeError(
@@ -786,11 +785,6 @@ def _store(
             f"(commonest: {reasons}). {see[:-1]}, or store the other rows anyway with --accept-rejects."
         )
     columns = [d[0] for d in con.execute("SELECT * FROM _accepted LIMIT 0").description]
-    rows = "_accepted"
-    if unchanged:  # only rows whose values changed are written: the others keep their lineage
-        con.execute(f"""CREATE TEMP TABLE _changed AS SELECT s.* FROM _accepted s
-                        WHERE NOT EXISTS (SELECT 1 FROM {export.name} t WHERE {key_match} AND {same})""")
-        rows = "_changed"
     listed = ", ".join(f'"{c}"' for c in columns)
     in_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("SET preserve_insertion_order = false")
@@ -830,6 +824,34 @@ def _store(
     finally:
         con.execute(f"SET preserve_insertion_order = {bool(in_order)}")
     return result
+
+
+def _changed_rows(
+    con: duckdb.DuckDBPyConnection, export: ExportKind, compared: list[str], key_match: str
+) -> tuple[int, int]:
+    """Build `_changed`, the accepted rows that are new or differ from the stored row in a COMPARED column;
+    return (rows already stored, of those unchanged). Unchanged rows are not rewritten: they keep their lineage.
+
+    The stored rows are read as their key and a hash of the compared values (each side cast to the table's
+    types), so the join holds 8 bytes a row beside the key, not every column: a reload of a million rows
+    stays within the memory limit. Two different rows share a 64-bit hash once in 10^19.
+    """
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?", [export.name]
+    ).fetchall())
+    values = [c for c in compared if c not in export.key]
+    def digest(alias: str) -> str:
+        return "hash(" + (", ".join(f'CAST({alias}."{c}" AS {types[c]})' for c in values) or "NULL") + ")"
+    keys = ", ".join(f't."{k}"' for k in export.key)
+    con.execute(
+        f"""CREATE TEMP TABLE _changed AS
+            SELECT s.*, t._digest IS NULL AS _new
+            FROM _accepted s LEFT JOIN (SELECT {keys}, {digest('t')} AS _digest FROM {export.name} t) t ON {key_match}
+            WHERE t._digest IS NULL OR t._digest <> {digest('s')}"""
+    )
+    changed, new = con.execute("SELECT count(*), count(*) FILTER (WHERE _new) FROM _changed").fetchone()
+    stored = con.execute("SELECT count(*) FROM _accepted").fetchone()[0]
+    return stored - new, stored - changed
 
 
 def _school_sql(
