@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -685,6 +686,11 @@ def test_demo_renders_both_reports_without_identifiers(tmp_path, monkeypatch, ca
     monkeypatch.chdir(tmp_path)
     assert cli.main(["demo", "--out", str(tmp_path / "exports"), "--db", str(tmp_path / "demo.duckdb")]) == 0
     printed = capsys.readouterr().out
+    # Each hint names the demo's own warehouse and settings, so it runs as printed (it failed without them).
+    hints = [line.split(": ", 1)[1] for line in printed.splitlines() if "see every rejected row with" in line]
+    assert hints and all(f"--db {tmp_path / 'demo.duckdb'} --config " in hint for hint in hints)
+    assert cli.main(shlex.split(hints[0])[1:]) == 0
+    capsys.readouterr()
     termly_html = Path("reports") / "termly_2025-26-spring_organisation.html"  # the last term ended in the demo data
     annual_html = Path("reports") / "annual_2025-26_organisation.html"
     for path in (termly_html, annual_html):
