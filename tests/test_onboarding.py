@@ -625,3 +625,17 @@ def test_a_foreign_export_set_goes_suggest_settings_load_reports_with_the_canoni
         cells = _report_cells(made[0])
         assert len(cells) > 50 and any("Alder School" in c for c in cells)  # a report with figures in it
         assert _report_cells(made[1]) == cells
+
+
+def test_a_school_listed_after_its_rows_were_stored_keeps_one_stored_name(tmp_path, capsys):
+    """A spelling stored before the settings listed the school is kept, so no report splits it in two."""
+    warehouse = tmp_path / "w.duckdb"
+    first, later = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(INC + "I1,oakfield primary school,07/10/2025,,,fb,bullying,low,no,\n")
+    later.write_text(INC + "I2,OPS,08/10/2025,,,fb,bullying,low,no,\n")
+    assert _run(capsys, "load", str(first), "--db", str(warehouse))[0] == 0
+    config = _config(tmp_path, '[schools."Oakfield Primary School"]\naliases = ["OPS"]\n')
+    assert _run(capsys, "load", str(later), "--db", str(warehouse), "--config", str(config))[0] == 0
+    assert _rows(warehouse, "SELECT DISTINCT school FROM incidents") == [("oakfield primary school",)]
+    found = report_data.gather("termly", "2025-26-autumn", None, warehouse, config)
+    assert found.per_school["oakfield primary school"]["incidents"]["total"] == 2

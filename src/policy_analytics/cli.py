@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,8 +148,6 @@ def _first_line(exc: BaseException) -> str:
 
 def _again(args: argparse.Namespace) -> str:
     """The --db and --config the user gave, for a hint naming another command: " --db X --config Y"."""
-    import shlex
-
     return "".join(f" --{option} {shlex.quote(str(value))}" for option in ("db", "config")
                    if (value := getattr(args, option, None)))
 
@@ -235,8 +234,6 @@ def format_summary(result: load.LoadResult, again: str = "", *, path: str | Path
     for reason, count in result.top_reasons:
         lines.append(f"  rejected {_rows(count)}: {reason}")
     if result.rows_rejected:
-        import shlex
-
         # `check` writes nothing, so `rejects` would have nothing from it: its own --json lists every problem.
         lines.append(f"  see every rejected row with: policy-analytics check --json {shlex.quote(str(path or result.file))}{again}"
                      if checking else f"  see every rejected row with: policy-analytics rejects --file {shlex.quote(result.file)}{again}")

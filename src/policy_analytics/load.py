@@ -576,7 +576,9 @@ def _check_csv(con: duckdb.DuckDBPyConnection, source: _Source, *, month_first: 
                 auto_detect = false, columns = {columns}, all_varchar = true, max_line_size = {MAX_FIELD_BYTES},
                 ERRORS))"""
     source.reader = reader.replace("ERRORS", "ignore_errors = true")  # a second look at the text, keeping no rejects
-    reader = reader.replace("ERRORS", "store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans'")
+    reader = reader.replace(
+        "ERRORS", "store_rejects = true, rejects_table = '_csv_reject_errors', rejects_scan = '_csv_reject_scans'"
+    )
     create, table = _scratch_table(con)
     fast = f"{table} AS _fast"
     try:

@@ -152,6 +152,7 @@ class SchoolNames:
         """For the texts of a file (with their row counts): ({text: canonical name}, {unmatched: closest listed}).
 
         A listed name, alias or URN wins; then a name already stored; then the file's commonest spelling.
+        A name stored with the same school key as the winner is kept, so one school never has two stored names.
         """
         chosen: dict[str, str] = {}
         commonest: dict[str, str] = {}
@@ -161,7 +162,7 @@ class SchoolNames:
         for text in texts:
             key = school_key(text)
             if key in self.listed:
-                chosen[text] = self.listed[key]
+                chosen[text] = self.stored.get(school_key(self.listed[key]), self.listed[key])
                 continue
             chosen[text] = self.stored.get(key) or commonest[key]
             closest = difflib.get_close_matches(key, list(self.listed), n=1, cutoff=0)
