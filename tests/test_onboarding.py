@@ -585,6 +585,9 @@ def test_a_foreign_export_set_goes_suggest_settings_load_reports_with_the_canoni
     canonical, foreign = tmp_path / "canonical", tmp_path / "foreign"
     canonical.mkdir(), foreign.mkdir()
     base = _config(canonical, fixture.SETTINGS_TOML)
+    for folder in (canonical, foreign):  # the policy document the settings name, for the annual report
+        (folder / "policy").mkdir()
+        fixture.write_docx(fixture.PLANTED, folder / "policy" / "staff-social-media-policy.docx")
     for name, (header, rows) in sets.items():
         fixture._write_csv(canonical / name, header, rows)
         fixture._write_csv(foreign / name, *_foreign(header, rows))
