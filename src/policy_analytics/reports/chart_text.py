@@ -20,7 +20,7 @@ def ranking_finding(items: Sequence[tuple[str, int]], noun: str) -> str:
     """The total and the largest (ties named together), then the next two: `items` largest first."""
     total = sum(n for _, n in items)
     if len(items) == 1:
-        return f"{counted(total, noun)} in all, every one {items[0][0]}."
+        return f"{counted(total, noun)} in all: {items[0][0]} ({fmt_count(total)})."
     top = [name for name, n in items if n == items[0][1]]
     each = " each" if len(top) > 1 else ""
     text = f"{counted(total, noun)} in all. The most: {and_list(top)} ({fmt_count(items[0][1])}{each})"
