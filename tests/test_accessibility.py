@@ -90,6 +90,10 @@ def test_findings_for_months_removal_coverage_and_years():
     assert chart_text.response_finding([(2, True), (1, True), (1, False)], [(1, True), (0, True), (2, False)], 1, 24) == (
         "Of 4 removals, 3 within the 24-hour target and 1 over it; 1 not yet removed. "
         "Visible online for longer than 24 hours in all: 3 of 4.")
+    assert chart_text.month_finding([("Sep 2025", 1)]) == "1 incident in Sep 2025."
+    assert chart_text.response_finding([(0, True), (0, False)], [(0, True), (0, False)], 2, 48) == (
+        "None removed yet: 2 incidents not yet removed. Visible online for longer than 48 hours in all: 2 of 2.")
+    assert chart_text.response_finding([(1, True)], [], 0, 24) == "Of 1 removal, 1 within the 24-hour target and 0 over it."
     assert chart_text.coverage_finding([("Teaching staff", 250 / 3), ("Support staff", 100.0)], 95) == (
         "Against the 95% target: Teaching staff 83.3% (below it) and Support staff 100% (meets it).")
     assert chart_text.years_finding([("2025-26", [("Autumn", 3), ("Spring", 0)]), ("2024-25", [("Autumn", 1), ("Spring", 1)])]) == (

@@ -33,6 +33,8 @@ def ranking_finding(items: Sequence[tuple[str, int]], noun: str) -> str:
 def month_finding(months: Sequence[tuple[str, int]], noun: str = "incident") -> str:
     """The total over the months, and the months with the most and the fewest."""
     counts = [n for _, n in months]
+    if len(months) == 1:
+        return f"{counted(counts[0], noun)} in {months[0][0]}."
     text = f"{counted(sum(counts), noun)} over {counted(len(months), 'month')}, {months[0][0]} to {months[-1][0]}."
     if max(counts) == min(counts):
         return text + f" {fmt_count(counts[0])} in each month."
@@ -48,9 +50,12 @@ def response_finding(removal: Sequence[tuple[int, bool]], visible: Sequence[tupl
     `removal` and `visible` are (count, within target) per band."""
     within = sum(n for n, ok in removal if ok)
     over = sum(n for n, ok in removal if not ok)
-    text = (f"Of {counted(within + over, 'removal')}, {fmt_count(within)} within the {target_hours:g}-hour target "
-            f"and {fmt_count(over)} over it")
-    text += f"; {fmt_count(still_visible)} not yet removed." if still_visible else "."
+    if within + over:
+        text = (f"Of {counted(within + over, 'removal')}, {fmt_count(within)} within the {target_hours:g}-hour "
+                f"target and {fmt_count(over)} over it")
+        text += f"; {fmt_count(still_visible)} not yet removed." if still_visible else "."
+    else:
+        text = f"None removed yet: {counted(still_visible, 'incident')} not yet removed."
     seen = sum(n for n, _ in visible) + still_visible
     seen_over = sum(n for n, ok in visible if not ok) + still_visible
     if seen:
