@@ -184,6 +184,18 @@ def test_tables_have_captions_named_corners_and_focusable_scroll_boxes(rendered)
     assert corner.get_text(strip=True) == "Measure" and corner.select_one(".report-visually-hidden")
 
 
+def test_the_policy_check_table_has_a_caption_and_scrolls_in_a_named_box():
+    from types import SimpleNamespace
+
+    from policy_analytics.reports.annual import policy_table
+
+    finding = SimpleNamespace(kind="renamed", section="4.2", detail="Use the act's current name.", source="")
+    page = BeautifulSoup(policy_table(SimpleNamespace(findings=[finding])).html, "html.parser")
+    box = page.select_one(".report-table-wide")
+    assert box["role"] == "region" and box["tabindex"] == "0"
+    assert box["aria-label"] == box.table.caption.get_text() != ""
+
+
 # --- contrast of the charts' graphics and labels -----------------------------------------------------------
 
 

@@ -154,7 +154,7 @@ def policy_table(found: Any, table_id: str = "policy-findings") -> Block:
         }
     )
     gt = gt_table(frame, table_id).fmt_markdown(columns="Source")
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="What the policy check found to update in the policy document", wide=True)
 
 
 # ---------------------------------------------------------------------------------------------
