@@ -15,8 +15,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/policy-analytics demo
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# axe-core (npm) for the reports' accessibility test, pinned by tests/a11y/package-lock.json.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund
+	touch $(AXE)
+
+# POLICY_ANALYTICS_A11Y_REQUIRED: the accessibility test fails, rather than skips, when axe or a browser is missing.
+test: $(STAMP) $(AXE)
+	POLICY_ANALYTICS_A11Y_REQUIRED=1 $(BIN)/python -m pytest -q
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

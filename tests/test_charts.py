@@ -50,7 +50,7 @@ def test_month_response_coverage_and_term_charts():
     assert list(report_to_removal.x) == [2, 0, 0, 1, 0, 1, 1]
     fig = chart_figure(charts.coverage_chart(sample_indicators(), 95, 3, chart_id="cov"))
     assert list(fig.data[0].x) == [80.0, 100.0]  # drawn bottom-up: support, teaching
-    assert "▲" in fig.data[0].text[0]  # below target: a symbol as well as a colour
+    assert "▲" in fig.data[1].text[0]  # below target: a symbol as well as a colour, in the figures beside the bars
     fig = chart_figure(charts.term_chart([("Autumn", 3)], [("Autumn", 1)], "2025-26", "2024-25", chart_id="t"))
     assert [t.name for t in fig.data] == ["2024-25", "2025-26"]
 

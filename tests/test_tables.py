@@ -56,14 +56,17 @@ def sample_indicators() -> dict:
     }
 
 
-def cells_by_row(html: str, table_id: str) -> dict[str, list[str]]:
-    soup = BeautifulSoup(html, "html.parser")
-    table = soup.find(id=table_id).find("table")
+def rows_of(table) -> dict[str, list[str]]:
+    """A parsed table's body rows by the text of their first cell."""
     rows = {}
     for tr in table.select("tbody tr"):
         cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
         rows[cells[0]] = cells[1:]
     return rows
+
+
+def cells_by_row(html: str, table_id: str) -> dict[str, list[str]]:
+    return rows_of(BeautifulSoup(html, "html.parser").find(id=table_id).find("table"))
 
 
 def test_headline_table_figures_targets_and_statuses():

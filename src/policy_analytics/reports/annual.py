@@ -64,7 +64,7 @@ def term_table(terms: Sequence[tuple[str, Mapping[str, Any]]], year: Mapping[str
                             + ("Each term counts from its first day to the day before the next term, holidays "
                                "included, so the terms add up to the year. " if dates else "")
                             + suppression_note(threshold))
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="Each term's figures, the year's and the year before's", wide=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def events_table(events: Sequence[Any], cited: Sequence[Mapping[str, str]] = (),
         columns["Act cited in the policy"] = [", ".join(cited_acts_for(e, cited)) or "None: not cited" for e in events]
     columns["Source"] = [_source_link(attr_or_key(e, "source")) for e in events]
     gt = gt_table(pd.DataFrame(columns), table_id).fmt_markdown(columns="Source")
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="Changes in law, guidance and case law since the last review", wide=True)
 
 
 def _source_link(source: Any) -> str:
@@ -114,7 +114,7 @@ def legislation_table(cited: Sequence[Mapping[str, str]], events: Sequence[Any],
         }
     )
     gt = gt_table(frame, table_id, stub="Cited in the policy as")
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="The legislation the policy cites, and the changes that bear on each", wide=True)
 
 
 _STOP = {"act", "the", "and", "of", "data", "protection", "regulation", "uk", "amendment", "rights"}
@@ -154,7 +154,7 @@ def policy_table(found: Any, table_id: str = "policy-findings") -> Block:
         }
     )
     gt = gt_table(frame, table_id).fmt_markdown(columns="Source")
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="What the policy check found to update in the policy document", wide=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ metric key path), so tables, charts and sections all write a figure the same way
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -240,6 +240,12 @@ def fmt_month(value: Any) -> str:
     """A month: 'Sep 2025'."""
     d = to_date(value)
     return NO_VALUE if d is None else f"{_MONTHS[d.month - 1]} {d.year}"
+
+
+def and_list(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 # ---------------------------------------------------------------------------------------------

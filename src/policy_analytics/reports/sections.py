@@ -11,7 +11,9 @@ from typing import Any
 from policy_analytics import metrics, register
 from policy_analytics.reports.annual import events_table, legislation_table, policy_table, review_points, term_table
 from policy_analytics.reports.charts import bar_chart, coverage_chart, month_chart, response_chart, term_chart
-from policy_analytics.reports.formats import OUTCOME_LABELS, fmt_count, fmt_date, fmt_datetime, label, staff_groups_in_order, trigger_label
+from policy_analytics.reports.formats import (
+    OUTCOME_LABELS, and_list, fmt_count, fmt_date, fmt_datetime, label, staff_groups_in_order, trigger_label,
+)
 from policy_analytics.reports.markup import Block, bullet_list, heading, note
 from policy_analytics.reports.tables import (
     acknowledgement_table, breaches_table, breakdown_table, data_table, definitions_table, headline_table,
@@ -199,13 +201,9 @@ def acknowledgements_section(data: Any) -> list[Any]:
     ]
     if hidden and len(hidden) < len(by_group):
         names = [label("staff_group", g) for g in hidden]
-        items.append(note(f"Not drawn, to protect colleagues in small groups: {_and(names)} (see the table)."))
+        items.append(note(f"Not drawn, to protect colleagues in small groups: {and_list(names)} (see the table)."))
     items.append(acknowledgement_table(data.ind, data.settings, data.threshold))
     return items
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def schools_section(data: Any) -> list[Any]:

@@ -9,6 +9,7 @@ can be unit-tested without a kernel. Breach counts and small staff groups are pu
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +22,9 @@ from policy_analytics.reports.formats import (
     fmt_hours, fmt_number, fmt_pct, is_missing, label, metric_label, staff_groups_in_order, status_text, to_datetime,
     trigger_label, trigger_status, triggers_by_id, value_at,
 )
-from policy_analytics.reports.markup import FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note
+from policy_analytics.reports.markup import (
+    FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note, visually_hidden,
+)
 from policy_analytics.reports.suppression import (
     SECONDARY, breach_totals, days_to_close, group_suppression_note, suppress_table, suppress_value,
     WithheldGroups, school_suppression_note, suppression_note, withhold_groups, withhold_schools,
@@ -33,17 +36,26 @@ from policy_analytics.reports.suppression import (
 # ---------------------------------------------------------------------------------------------
 
 
-def table_html(table: Any, *, wide: bool = False) -> Block:
-    """A great_tables table as a Block. A `wide` one keeps a readable width on a phone and scrolls sideways."""
-    css = "report-table report-table-wide" if wide else "report-table"
-    return Block(f'<div class="{css}">{table.as_raw_html()}</div>')
+def table_html(table: Any, *, caption: str, wide: bool = False) -> Block:
+    """A great_tables table as a Block, with a caption for screen readers (the heading above it shows the same).
+    A `wide` one keeps a readable width on a phone and scrolls sideways in a box that takes keyboard focus,
+    named by the caption, so it can be scrolled without a mouse."""
+    markup = re.sub(r'(<table class="gt_table"[^>]*>)', lambda m: f'{m.group(1)}<caption class="report-visually-hidden">'
+                    f"{html.escape(caption)}</caption>", table.as_raw_html(), count=1)
+    if wide:
+        return Block(f'<div class="report-table report-table-wide" role="region" tabindex="0" '
+                     f'aria-label="{html.escape(caption)}">{markup}</div>')
+    return Block(f'<div class="report-table">{markup}</div>')
 
 
 def gt_table(frame: pd.DataFrame, table_id: str, *, stub: str | None = None) -> Any:
-    """A great_tables table with the reports' common look (no web fonts, compact, full width)."""
-    from great_tables import GT
+    """A great_tables table with the reports' common look (no web fonts, compact, full width); the `stub`
+    column's header (the corner cell) is named for screen readers and left blank on the page."""
+    from great_tables import GT, html as gt_html
 
     gt = GT(frame, rowname_col=stub, id=table_id)
+    if stub:
+        gt = gt.tab_stubhead(label=gt_html(visually_hidden(stub)))
     return gt.tab_options(
         table_font_names=FONT,
         table_font_size="15px",
@@ -167,7 +179,7 @@ def headline_table(
         f"▲ Review: outside the target, so the policy should be reviewed. ✔ OK: within the target. "
         f"– : no target, or nothing to measure. {suppression_note(threshold)}"
     )
-    return table_html(gt)
+    return table_html(gt, caption="The headline figures against their targets and last period")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,7 +209,7 @@ def trigger_table(
         gt = gt.tab_header(title=title)
     gt = style_status(gt, "Status", statuses)
     gt = gt.tab_source_note("▲ Review: this check recommends reviewing the policy now. ✔ OK: it does not.")
-    return table_html(gt)
+    return table_html(gt, caption=title or "The review checks, each with its status and why")
 
 
 def review_banner(ind: Mapping[str, Any], settings: Any = None) -> Block:
@@ -215,7 +227,7 @@ def review_banner(ind: Mapping[str, Any], settings: Any = None) -> Block:
 
 
 def _compare_table(rows: Sequence[tuple[str, str, str]], table_id: str, this_label: str, previous_label: str,
-                   *, title: str | None = None, source_note: str | None = None) -> Block:
+                   *, caption: str, title: str | None = None, source_note: str | None = None) -> Block:
     frame = pd.DataFrame({"Measure": [r[0] for r in rows], "current": [r[1] for r in rows],
                           "previous": [r[2] for r in rows]})
     gt = gt_table(frame, table_id, stub="Measure").cols_label(current=this_label, previous=previous_label)
@@ -224,7 +236,7 @@ def _compare_table(rows: Sequence[tuple[str, str, str]], table_id: str, this_lab
         gt = gt.tab_header(title=title)
     if source_note:
         gt = gt.tab_source_note(source_note)
-    return table_html(gt)
+    return table_html(gt, caption=caption)
 
 
 def incident_flags_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, this_label: str,
@@ -241,7 +253,8 @@ def incident_flags_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None,
     psev = value_at(prev, "incidents.by_severity") or {}
     for key in SEVERITY_LABELS:
         rows.append((f"Severity: {SEVERITY_LABELS[key].lower()}", fmt_count(sev.get(key, 0)), fmt_count(psev.get(key, 0)) if prev else NO_VALUE))
-    return _compare_table(rows, table_id, this_label, previous_label)
+    return _compare_table(rows, table_id, this_label, previous_label,
+                          caption="Incidents by what they involved and by severity, this period and last")
 
 
 def _metric_rows(ind: Mapping[str, Any], prev: Mapping[str, Any] | None,
@@ -266,6 +279,7 @@ def response_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, setti
         ("visibility.max_hours", fmt_hours),
     ]
     return _compare_table(_metric_rows(ind, prev, rows), table_id, this_label, previous_label,
+                          caption="Removal and visibility figures, this period and last",
                           source_note=f"Target: material removed within {h:g} hours of being reported. Hours "
                                       "visible count from when it was posted (or, if not known, reported). "
                                       "The 90th percentile is the time within which 9 in 10 were removed.")
@@ -284,6 +298,7 @@ def recirculation_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, 
         ("recirculation.wide_spread", fmt_count),
     ]
     return _compare_table(_metric_rows(ind, prev, rows), table_id, this_label, previous_label,
+                          caption="Recirculation figures, this period and last",
                           source_note=f"Widely spread: {t.wide_spread_shares} or more shares, or found on "
                                       f"{t.wide_spread_platforms} or more platforms. Shares count only incidents "
                                       "where the number of shares was recorded.")
@@ -301,6 +316,7 @@ def breaches_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, thres
          days_to_close(prev, threshold) if prev else NO_VALUE),
     ]
     return _compare_table(rows, table_id, this_label, previous_label,
+                          caption="Breach investigations, this period and last",
                           source_note=suppression_note(threshold) + " The typical time to close is withheld "
                                       "when fewer than that many investigations closed.")
 
@@ -338,7 +354,7 @@ def breakdown_table(
     gt = gt.tab_style(style=style.text(weight="bold"), locations=loc.body(rows=[len(keys)]))
     gt = gt.tab_style(style=style.text(weight="bold"), locations=loc.stub(rows=[len(keys)]))
     gt = gt.tab_source_note(suppression_note(threshold))
-    return table_html(gt)
+    return table_html(gt, caption=f"Investigations {value_label.lower()}, by {heading.lower()}, with the total")
 
 
 def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
@@ -372,7 +388,7 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
     gt = gt.tab_source_note(
         f"Staff on the roster for policy version {settings.policy_version} and in post at the end of the period, "
         f"who had confirmed reading it by then. Target: at least {target:g}%. {group_suppression_note(threshold)}")
-    return table_html(gt)
+    return table_html(gt, caption="Staff who have read the current policy, by staff group")
 
 
 def data_table(ind: Mapping[str, Any], period_end: date, table_id: str = "data-freshness") -> Block:
@@ -402,7 +418,7 @@ def data_table(ind: Mapping[str, Any], period_end: date, table_id: str = "data-f
         "Rows rejected: rows of the exports that could not be read (a missing date, an unknown category, "
         "a repeated id...), over every load. HR can list each one with the rejects command. "
         "Figures cover only what had been loaded when this report was made.")
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="Each export: rows stored and rejected, and when it was last loaded", wide=True)
 
 
 def definitions_table(metrics: Iterable[Any], table_id: str = "definitions") -> Block:
@@ -420,7 +436,7 @@ def definitions_table(metrics: Iterable[Any], table_id: str = "definitions") -> 
     frame = pd.DataFrame({"Measure": [r[0] for r in rows], "What it means": [r[1] for r in rows]})
     gt = gt_table(frame, table_id, stub="Measure").fmt_markdown(columns="What it means")
     gt = gt.tab_source_note("Names in code type are the columns of the exports and the keys of the settings file.")
-    return table_html(gt)
+    return table_html(gt, caption="What each figure in this report means")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,7 +485,7 @@ def schools_table(per_school: Mapping[str, Mapping[str, Any]], org: Mapping[str,
                             "Read the policy: share of staff in post who have confirmed reading the current version. "
                             + suppression_note(threshold)
                             + (" " + school_suppression_note(threshold) if withheld.small else ""))
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="Each school's figures and review status", wide=True)
 
 
 ORGANISATION_WIDE_TRIGGERS = ("annual_review_due", "review_events")  # the same for every school
@@ -493,7 +509,7 @@ def school_trigger_matrix(per_school: Mapping[str, Mapping[str, Any]], withheld:
         gt = style_status(gt, tid, columns[tid])
     gt = gt.tab_source_note("▲ Review: the check recommends reviewing the policy for that school. ✔ OK: it does not. "
                             "The yearly review and the changes in law and guidance are the same for every school.")
-    return table_html(gt, wide=True)
+    return table_html(gt, caption="Review checks by school", wide=True)
 
 
 def school_reasons(ind: Mapping[str, Any], withheld: bool = False, settings: Any = None) -> list[str]:
