@@ -23,6 +23,7 @@ import duckdb
 from policy_analytics import db, indicators, periods, policy_check, register
 from policy_analytics.errors import UsageError
 from policy_analytics.periods import Period
+from policy_analytics.reports import plan
 from policy_analytics.settings import Settings, load_settings
 
 KINDS = ("termly", "annual")
@@ -259,3 +260,19 @@ def gather(
     found = read_figures(kind, period, None if not school else [school], warehouse, settings_path,
                          suppress_below, taken_at=generated_at)
     return next(iter(found.reports.values())) if school else found.reports[None]
+
+
+def family_figures(con: duckdb.DuckDBPyConnection, settings: Settings, year: str) -> plan.Family:
+    """The figures of every report of academic year YEAR (its terms and the year, with their comparison
+    periods; the organisation and every school), as plain data for the publication plan."""
+    the_year = periods.academic_year(year)
+    terms = periods.terms_of_year(the_year.label, settings)
+    roles = {"T1": terms[0], "T2": terms[1], "T3": terms[2], "Y": the_year,
+             "PT3": periods.previous(terms[0], settings), "PY": periods.previous(the_year, settings)}
+    schools = indicators.school_names(con)
+    figures: dict[tuple[str, str], dict[str, Any]] = {}
+    for period in roles.values():
+        for who, ind in indicators.compute_indicators_all(con, settings, period, schools).items():
+            figures[(who or plan.ORGANISATION, period.label)] = ind
+    return plan.Family(the_year.label, {r: p.label for r, p in roles.items()},
+                       {p.label: p.end for p in roles.values()}, schools, figures)

@@ -1,0 +1,299 @@
+"""The publication plan: every protected count a year's reports print, how they are related, and one
+decision per count (shown, `<N`, withheld or not shown), made before any report renders.
+
+A family is an academic year's reports: the three termly reports and the annual one, for the
+organisation and for every school (their "last term" and "year before" columns included). Its
+figures come in as plain data (the indicator dictionaries, keyed by scope and period), so whatever
+computes them can hand them over. The counts protected are the breach investigations (opened,
+closed, open at the end, by outcome, by rule) and the staff in post and who have read the policy,
+by staff group. Each count is a `Cell`; the `Relation`s are what any reader of all the reports
+knows about them (schools add up to the organisation, terms to the year, staff groups to All
+staff, outcomes to closed, rules to opened, open at the start + opened - closed = open at the end,
+a group's readers are no more than its staff).
+
+`decide` makes the one decision: primary suppression (`<N` for 1 to N-1; a breakdown whose total
+is below N is not shown; a small group's readers withheld), then secondary suppression driven by
+the auditor (`audit.audit`): while a protected cell can be narrowed, the smallest shown count of N
+or more in a relation through it is withheld (`[c]`), schools and terms before the organisation
+and the year, parts before totals. Zeros are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+SHOWN, SMALL, WITHHELD, NOT_SHOWN = "shown", "small", "withheld", "not shown"
+ORGANISATION = ""  # the scope of the organisation's figures (a school's scope is its name)
+TOTAL = ""  # the item of a total (All staff, or a breakdown's total)
+BREACH_TOTALS = ("opened", "closed", "open_at_end")
+BREAKDOWNS = {"by_outcome": "closed", "by_rule": "opened"}  # a breakdown and the total it adds up to
+STAFF, READ = "staff", "read"
+
+Key = tuple[str, str, str, str]  # (scope, period label, measure, item)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A linear fact every reader knows: sum(coefficient * cell) == 0, or <= 0 when `at_most`."""
+
+    route: str
+    terms: tuple[tuple[Key, int], ...]
+    at_most: bool = False
+
+
+@dataclass
+class Plan:
+    """The family's cells (true value and status), their relations, and the threshold N."""
+
+    year: str
+    threshold: int
+    values: dict[Key, int]
+    status: dict[Key, str]
+    relations: list[Relation]
+    periods: dict[str, str] = field(default_factory=dict)  # role (T1 T2 T3 Y PT3 PY) -> label
+    previous: dict[str, str] = field(default_factory=dict)  # period label -> its comparison period's label
+    schools: list[str] = field(default_factory=list)
+    rounds: int = 0
+
+    def text(self, key: Key) -> str:
+        """The printed text of one cell: the number, '<N', '[c]', or '' when it is not shown."""
+        state = self.status.get(key, SHOWN)
+        if state == SHOWN:
+            return f"{self.values.get(key, 0):,}"
+        if state == SMALL:
+            return f"<{self.threshold}"
+        return "[c]" if state == WITHHELD else ""
+
+    def lower_bound(self, key: Key) -> int:
+        """The least value a reader who knows the rules gives a cell from its symbol alone."""
+        state = self.status.get(key, SHOWN)
+        if state == SHOWN:
+            return self.values.get(key, 0)
+        if state == SMALL:
+            return 1
+        return 0  # '[c]' is 0 or N and more (the auditor knows the gap); a count not shown is 0 or more
+
+    def upper_bound(self, key: Key) -> int | None:
+        """The greatest value from the symbol alone (None: no bound)."""
+        state = self.status.get(key, SHOWN)
+        if state == SHOWN:
+            return self.values.get(key, 0)
+        if state == SMALL:
+            return self.threshold - 1
+        return None
+
+    def withheld(self) -> list[Key]:
+        """The cells not printed as a number, in order."""
+        return [k for k in self.values if self.status.get(k, SHOWN) != SHOWN]
+
+
+def _count(ind: Mapping[str, Any] | None, section: str, name: str) -> int:
+    value = ((ind or {}).get(section) or {}).get(name)
+    return int(value or 0)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A year's figures as plain data: for each (scope, period label), the indicator dictionary
+    (only its `breaches` and `acknowledgements` parts are read)."""
+
+    year: str
+    periods: dict[str, str]  # role -> label: T1 T2 T3 (terms), Y (year), PT3 (term before T1), PY (year before)
+    ends: dict[str, date]  # period label -> last day
+    schools: list[str]
+    figures: dict[tuple[str, str], Mapping[str, Any]]
+
+
+def cells_of(family: Family) -> dict[Key, int]:
+    """Every protected count the family prints, with its true value (zeros included).
+
+    Breach investigations are published for the organisation only (by term, and by outcome and rule
+    for the year only): a school, or a term, has too few for any breakdown to be safe. Staff in post
+    and who have read the policy are published by school and staff group."""
+    p = family.periods
+    scopes = [ORGANISATION, *family.schools]
+    current = [p["T1"], p["T2"], p["T3"], p["Y"]]
+    outcomes, rules, groups = _items(family, "by_outcome"), _items(family, "by_rule"), _groups(family)
+    values: dict[Key, int] = {}
+    for label in [*current, p["PT3"], p["PY"]]:  # breaches: the organisation's only
+        ind = family.figures.get((ORGANISATION, label))
+        for measure in BREACH_TOTALS:
+            values[(ORGANISATION, label, measure, TOTAL)] = _count(ind, "breaches", measure)
+    b = (family.figures.get((ORGANISATION, p["Y"])) or {}).get("breaches") or {}
+    for breakdown, items in (("by_outcome", outcomes), ("by_rule", rules)):  # and broken down for the year only
+        for item in items:
+            values[(ORGANISATION, p["Y"], breakdown, item)] = int((b.get(breakdown) or {}).get(item) or 0)
+    for scope in scopes:
+        for label in current:
+            ack = (family.figures.get((scope, label)) or {}).get("acknowledgements") or {}
+            values[(scope, label, STAFF, TOTAL)] = int(ack.get("active_staff") or 0)
+            values[(scope, label, READ, TOTAL)] = int(ack.get("acknowledged") or 0)
+            for g in groups:
+                fig = (ack.get("by_group") or {}).get(g) or {}
+                values[(scope, label, STAFF, g)] = int(fig.get("active_staff") or 0)
+                values[(scope, label, READ, g)] = int(fig.get("acknowledged") or 0)
+    return values
+
+
+def _items(family: Family, breakdown: str) -> list[str]:
+    found: set[str] = set()
+    for ind in family.figures.values():
+        found |= {str(k) for k in ((ind.get("breaches") or {}).get(breakdown) or {})}
+    return sorted(found)
+
+
+def _groups(family: Family) -> list[str]:
+    found: set[str] = set()
+    for ind in family.figures.values():
+        found |= {str(k) for k in ((ind.get("acknowledgements") or {}).get("by_group") or {})}
+    return sorted(found)
+
+
+def relations_of(family: Family, values: Mapping[Key, int]) -> list[Relation]:
+    """What a reader of every report knows about the cells; only facts that hold for the figures are kept
+    (with term dates that leave holidays out, terms need not add up to the year)."""
+    p = family.periods
+    terms, year = [p["T1"], p["T2"], p["T3"]], p["Y"]
+    found: list[Relation] = []
+
+    def add(route: str, whole: Key, parts: Iterable[Key], at_most: bool = False) -> None:
+        parts = [k for k in parts if k in values]
+        if whole not in values or not parts:
+            return
+        relation = Relation(route, ((whole, -1), *((k, 1) for k in parts)), at_most)
+        total = sum(c * values[k] for k, c in relation.terms)
+        if total == 0 or (at_most and total < 0):
+            found.append(relation)
+
+    measures = {(k[1], k[2], k[3]) for k in values}
+    for label, measure, item in sorted(measures):
+        add("schools add up to the organisation", (ORGANISATION, label, measure, item),
+            [(s, label, measure, item) for s in family.schools])
+    scopes = [ORGANISATION, *family.schools]
+    for scope in scopes:
+        for label, measure, item in sorted(measures):
+            if label == year and measure in ("opened", "closed", "by_outcome", "by_rule"):
+                add("terms add up to the year", (scope, year, measure, item), [(scope, t, measure, item) for t in terms])
+        for label in [*terms, year]:
+            for breakdown, whole in BREAKDOWNS.items():
+                parts = [k for k in values if k[:3] == (scope, label, breakdown)]
+                add(f"{'outcomes' if breakdown == 'by_outcome' else 'rules'} add up to {whole}",
+                    (scope, label, whole, TOTAL), parts)
+            for measure in (STAFF, READ):
+                parts = [k for k in values if k[:3] == (scope, label, measure) and k[3] != TOTAL]
+                add("staff groups add up to All staff", (scope, label, measure, TOTAL), parts)
+            for k in [k for k in values if k[:3] == (scope, label, READ)]:
+                add("readers are no more than the staff in post", (scope, label, STAFF, k[3]), [k], at_most=True)
+        chain = [p["PT3"], *terms]
+        for before, after in zip(chain, chain[1:]):
+            _flow(found, values, scope, before, after)
+        _flow(found, values, scope, p["PY"], year)
+        for a, b in ((year, p["T3"]), (p["PY"], p["PT3"])):
+            if family.ends.get(a) == family.ends.get(b):
+                for measure in ("open_at_end",):
+                    add("the same count at the same date", (scope, a, measure, TOTAL), [(scope, b, measure, TOTAL)])
+        if family.ends.get(year) == family.ends.get(p["T3"]):
+            for k in [k for k in values if k[:2] == (scope, year) and k[2] in (STAFF, READ)]:
+                add("the same count at the same date", k, [(scope, p["T3"], k[2], k[3])])
+    return found
+
+
+def _flow(found: list[Relation], values: Mapping[Key, int], scope: str, before: str, after: str) -> None:
+    """Open at the start (the end of BEFORE) + opened - closed = open at the end of AFTER, when it holds."""
+    terms = (((scope, after, "open_at_end", TOTAL), -1), ((scope, before, "open_at_end", TOTAL), 1),
+             ((scope, after, "opened", TOTAL), 1), ((scope, after, "closed", TOTAL), -1))
+    if all(k in values for k, _ in terms) and sum(c * values[k] for k, c in terms) == 0:
+        found.append(Relation("open at the start + opened - closed = open at the end", terms))
+
+
+def primary(values: Mapping[Key, int], threshold: int) -> dict[Key, str]:
+    """The first decision: '<N' for 1 to N-1; a breakdown whose total is below N not shown; a small
+    group's (or small school's) readers withheld with it."""
+    status = {k: SHOWN for k in values}
+    if threshold <= 1:
+        return status
+    for key, v in values.items():
+        if key[2] != READ and 0 < v < threshold:
+            status[key] = SMALL
+    for key, v in values.items():
+        scope, label, measure, item = key
+        if measure in BREAKDOWNS and 0 < values.get((scope, label, BREAKDOWNS[measure], TOTAL), 0) < threshold:
+            status[key] = NOT_SHOWN
+        if measure == READ and 0 < values.get((scope, label, STAFF, item), 0) < threshold:
+            status[key] = WITHHELD
+    return status
+
+
+def _preference(plan: Plan, key: Key) -> tuple:
+    """The order in which shown cells are withheld to protect others: small counts first; a school's
+    before the organisation's; a term's before the year's; a part before a total; staff figures last."""
+    scope, label, measure, item = key
+    return (plan.values[key], scope == ORGANISATION, label in (plan.periods.get("Y"), plan.periods.get("PY")),
+            item == TOTAL, key)
+
+
+def candidates_for(plan: Plan, key: Key, by_cell: Mapping[Key, list[Relation]]) -> list[Key]:
+    """The shown cells that could be withheld to protect KEY: those of N or more (else zeros) in a relation
+    through it, or else (step by step outwards) through a cell withheld in such a relation."""
+    seen, frontier = {key}, [key]
+    while frontier:
+        near: set[Key] = set()
+        for k in frontier:
+            for rel in by_cell.get(k, []):
+                near |= {c for c, _ in rel.terms if c not in seen}
+        shown = [c for c in near if plan.status[c] == SHOWN]
+        large = [c for c in shown if plan.values[c] >= plan.threshold]
+        chosen = large or [c for c in shown if not plan.values[c]]
+        if chosen:
+            return sorted(chosen, key=lambda c: _preference(plan, c))
+        seen |= near
+        frontier = [c for c in near if plan.status[c] != SHOWN]
+    return []
+
+
+def withhold(plan: Plan, key: Key) -> None:
+    """Withhold one shown cell to protect others; a staff group's staff and readers go together."""
+    plan.status[key] = WITHHELD
+    scope, label, measure, item = key
+    if measure in (STAFF, READ):
+        for m in (STAFF, READ):
+            other = (scope, label, m, item)
+            if other in plan.status and plan.status[other] == SHOWN:
+                plan.status[other] = WITHHELD
+
+
+def decide(family: Family, threshold: int, *, max_rounds: int = 200) -> Plan:
+    """The one suppression decision for the whole family: primary, then secondary until the auditor finds
+    every protected cell safe (or nothing is left to withhold: the plan is then unsafe and reports refuse it)."""
+    from policy_analytics.reports.audit import audit
+
+    values = cells_of(family)
+    plan = Plan(family.year, int(threshold), values, primary(values, threshold), relations_of(family, values),
+                dict(family.periods), _previous_of(family.periods), list(family.schools))
+    by_cell: dict[Key, list[Relation]] = {}
+    for rel in plan.relations:
+        for k, _ in rel.terms:
+            by_cell.setdefault(k, []).append(rel)
+    memo: dict = {}
+    for plan.rounds in range(1, max_rounds + 1):
+        unsafe = audit(plan, memo).unsafe
+        if not unsafe:
+            break
+        touched: set[Relation] = set()  # one cell per relation a round: one often protects several
+        for finding in unsafe:
+            if touched & set(by_cell.get(finding.key, [])):
+                continue
+            found = candidates_for(plan, finding.key, by_cell)
+            if found:
+                withhold(plan, found[0])
+                touched |= set(by_cell.get(finding.key, [])) | set(by_cell.get(found[0], []))
+        if not touched:
+            break
+    return plan
+
+
+def _previous_of(roles: Mapping[str, str]) -> dict[str, str]:
+    return {roles["T1"]: roles["PT3"], roles["T2"]: roles["T1"], roles["T3"]: roles["T2"], roles["Y"]: roles["PY"]}
