@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from policy_analytics import db, indicators, periods, policy_check, register
-from policy_analytics.errors import UsageError
+from policy_analytics.errors import UsageError, UserError
 from policy_analytics.periods import Period
 from policy_analytics.reports import plan
 from policy_analytics.settings import Settings, load_settings
@@ -54,6 +54,7 @@ class ReportData:
     cited: list[dict[str, str]] = field(default_factory=list)
     register_as_of: date | None = None
     policy: Any = None  # the annual report's policy_check.PolicyCheck, when [policy] document names the file
+    plan: plan.ReportView | None = None
 
     @property
     def scope(self) -> str:
@@ -203,6 +204,7 @@ def _read(
     cited = register.load_cited_legislation() if kind == "annual" else []
     register_as_of = register.register_as_of() if kind == "annual" else None
     policy = policy_check.check_settings_document(settings, the_period.end) if kind == "annual" else None
+    the_plan = safe_plan(con, settings, year_of(the_period), threshold)  # one decision for the year's reports
     reports: dict[str | None, ReportData] = {}
     for who in ([None] if organisation else []) + names:
         data = ReportData(
@@ -221,6 +223,7 @@ def _read(
             data.register_as_of, data.policy = register_as_of, policy
         events = next((t for t in data.ind["triggers"] if t["id"] == "review_events"), None)
         data.events = list(events["value"]) if events and isinstance(events.get("value"), list) else []
+        data.plan = plan.ReportView(the_plan, who or plan.ORGANISATION, the_period.label)
         reports[who] = data
     return Figures(kind=kind, period=the_period, taken_at=taken_at, schools=list(names), reports=reports)
 
@@ -276,3 +279,25 @@ def family_figures(con: duckdb.DuckDBPyConnection, settings: Settings, year: str
             figures[(who or plan.ORGANISATION, period.label)] = ind
     return plan.Family(the_year.label, {r: p.label for r, p in roles.items()},
                        {p.label: p.end for p in roles.values()}, schools, figures)
+
+
+def year_of(period: Period) -> str:
+    """The academic year a term or a year belongs to ('2025-26')."""
+    return period.label[:7]
+
+
+def year_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, threshold: int) -> plan.Plan:
+    """The publication plan of academic year YEAR's reports, decided from the warehouse's figures."""
+    return plan.decide(family_figures(con, settings, year), threshold)
+
+
+def safe_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, threshold: int) -> plan.Plan:
+    """`year_plan`, refused (UserError) when the auditor finds a withheld count a reader could work out."""
+    the_plan = year_plan(con, settings, year, threshold)
+    unsafe = the_plan.unsafe
+    if unsafe:
+        raise UserError(
+            f"The reports of {year} are not rendered: {len(unsafe)} withheld count(s) could be worked out from "
+            f"the year's reports read together (first: {unsafe[0].describe(threshold)}). "
+            f"Run policy-analytics audit --year {year} to list them.")
+    return the_plan

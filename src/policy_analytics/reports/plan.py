@@ -57,6 +57,7 @@ class Plan:
     previous: dict[str, str] = field(default_factory=dict)  # period label -> its comparison period's label
     schools: list[str] = field(default_factory=list)
     rounds: int = 0
+    unsafe: list = field(default_factory=list)  # the auditor's unsafe findings for the decision made
 
     def text(self, key: Key) -> str:
         """The printed text of one cell: the number, '<N', '[c]', or '' when it is not shown."""
@@ -292,8 +293,69 @@ def decide(family: Family, threshold: int, *, max_rounds: int = 200) -> Plan:
                 touched |= set(by_cell.get(finding.key, [])) | set(by_cell.get(found[0], []))
         if not touched:
             break
+    plan.unsafe = audit(plan, memo).unsafe
     return plan
 
 
 def _previous_of(roles: Mapping[str, str]) -> dict[str, str]:
     return {roles["T1"]: roles["PT3"], roles["T2"]: roles["T1"], roles["T3"]: roles["T2"], roles["Y"]: roles["PY"]}
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """What one report of the family prints from the plan: SCOPE (a school, or the organisation) and
+    PERIOD (a term or the year; `previous` its comparison period)."""
+
+    plan: Plan
+    scope: str
+    period: str
+
+    @property
+    def previous(self) -> str:
+        return self.plan.previous.get(self.period, "")
+
+    def text(self, measure: str, item: str = TOTAL, *, label: str | None = None, scope: str | None = None) -> str | None:
+        """A cell's printed text, or None when the plan does not publish that count here."""
+        key = (self.scope if scope is None else scope, label or self.period, measure, item)
+        return self.plan.text(key) if key in self.plan.values else None
+
+    def shown(self, measure: str, item: str = TOTAL, *, label: str | None = None, scope: str | None = None) -> bool:
+        """Whether a cell is printed as a number."""
+        key = (self.scope if scope is None else scope, label or self.period, measure, item)
+        return self.plan.status.get(key, SHOWN) == SHOWN
+
+    def breach_totals(self, label: str | None = None) -> dict[str, str] | None:
+        """Opened, closed and open at the end, as printed; None where breaches are not published (a school)."""
+        found = {m: self.text(m, label=label, scope=ORGANISATION) for m in BREACH_TOTALS}
+        if self.scope != ORGANISATION or any(v is None for v in found.values()):
+            return None
+        return found  # type: ignore[return-value]
+
+    def breakdown(self, measure: str) -> tuple[dict[str, str], str, bool] | None:
+        """A breakdown's printed items (zeros shown are left out), its total and whether it is not shown at all."""
+        items = sorted(k[3] for k in self.plan.values if k[:3] == (self.scope, self.period, measure))
+        total = self.text(BREAKDOWNS[measure])
+        if total is None or not items:
+            return None
+        status = {i: self.plan.status[(self.scope, self.period, measure, i)] for i in items}
+        if all(s == NOT_SHOWN for s in status.values()):
+            return {}, total, True
+        cells = {i: self.plan.text((self.scope, self.period, measure, i)) for i in items
+                 if status[i] != SHOWN or self.plan.values[(self.scope, self.period, measure, i)]}
+        return cells, total, False
+
+    def groups(self, label: str | None = None, scope: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The staff groups shown '<N', and those withheld ('[c]'), in a report's acknowledgement table."""
+        scope = self.scope if scope is None else scope
+        keys = [k for k in self.plan.values if k[:3] == (scope, label or self.period, STAFF) and k[3] != TOTAL]
+        small = tuple(k[3] for k in keys if self.plan.status[k] == SMALL)
+        withheld = tuple(k[3] for k in keys if self.plan.status[k] == WITHHELD)
+        return small, withheld
+
+    def schools_withheld(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The schools whose coverage (All staff who have read it) is withheld: small ones, and others."""
+        small = tuple(s for s in self.plan.schools
+                      if self.plan.status.get((s, self.period, STAFF, TOTAL)) == SMALL)
+        other = tuple(s for s in self.plan.schools if s not in small and
+                      self.plan.status.get((s, self.period, READ, TOTAL), SHOWN) != SHOWN)
+        return small, other
