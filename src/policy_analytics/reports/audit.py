@@ -13,6 +13,7 @@ interval is reported but it is not itself unsafe.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,12 +175,18 @@ def audit(plan: Plan, memo: dict | None = None) -> Audit:
     return Audit(tuple(findings), plan.threshold)
 
 
-def summary(plan: Plan, result: Audit) -> str:
-    """The auditor's report: counts, then each unsafe cell with the route that exposes it."""
-    cells = len(plan.values)
-    withheld = len(result.findings)
-    lines = [f"Academic year {plan.year}: {cells} protected counts in the family's reports, {withheld} not printed "
-             f"as a number (threshold {plan.threshold}); {len(result.unsafe)} unsafe."]
+def summary(plan: Plan, result: Audit, *, every_cell: bool = False) -> str:
+    """The auditor's report: what is printed and withheld, then each unsafe cell with the routes that expose it
+    (with EVERY_CELL, every withheld cell and its interval)."""
+    counts = Counter(plan.status.values())
+    lines = [
+        f"Academic year {plan.year}: {len(plan.values)} protected counts in the year's reports (threshold "
+        f"{plan.threshold}): {counts[SHOWN]} shown, {counts[SMALL]} shown as <{plan.threshold}, {counts[WITHHELD]} "
+        f"withheld as [c], {counts[NOT_SHOWN]} not shown (a breakdown of fewer than {plan.threshold}).",
+        f"Unsafe: {len(result.unsafe)} of the {len(result.findings)} counts not printed as a number"
+        + (": no reader of all the year's reports can work any of them out." if result.safe else "."),
+    ]
     lines += [f"UNSAFE {f.describe(plan.threshold)}" for f in result.unsafe]
+    if every_cell:
+        lines += [f"{'safe  ' if f.safe else 'UNSAFE'} {f.describe(plan.threshold)}" for f in result.findings]
     return "\n".join(lines)
-

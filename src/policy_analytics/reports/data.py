@@ -301,3 +301,18 @@ def safe_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, thr
             f"the year's reports read together (first: {unsafe[0].describe(threshold)}). "
             f"Run policy-analytics audit --year {year} to list them.")
     return the_plan
+
+
+def audit_year(warehouse: str | Path | None, settings: Settings, year: str,
+               per_table: bool = False) -> tuple[plan.Plan, Any]:
+    """The publication plan of academic year YEAR's reports and the auditor's findings on it (PER_TABLE: on
+    what the reports printed before the plan, each table deciding alone)."""
+    from policy_analytics.reports import audit
+
+    con = db.connect(warehouse or None, settings, read_only=True)
+    try:
+        family = family_figures(con, settings, year)
+        the_plan = (plan.per_table_plan if per_table else plan.decide)(family, settings.suppress_below)
+    finally:
+        con.close()
+    return the_plan, audit.audit(the_plan)

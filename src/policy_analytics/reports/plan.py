@@ -108,25 +108,28 @@ class Family:
     figures: dict[tuple[str, str], Mapping[str, Any]]
 
 
-def cells_of(family: Family) -> dict[Key, int]:
+def cells_of(family: Family, *, breaches_by_school: bool = False) -> dict[Key, int]:
     """Every protected count the family prints, with its true value (zeros included).
 
     Breach investigations are published for the organisation only (by term, and by outcome and rule
     for the year only): a school, or a term, has too few for any breakdown to be safe. Staff in post
-    and who have read the policy are published by school and staff group."""
+    and who have read the policy are published by school and staff group. BREACHES_BY_SCHOOL: the
+    breach counts the reports printed before the plan (every school, every breakdown by term)."""
     p = family.periods
     scopes = [ORGANISATION, *family.schools]
     current = [p["T1"], p["T2"], p["T3"], p["Y"]]
     outcomes, rules, groups = _items(family, "by_outcome"), _items(family, "by_rule"), _groups(family)
     values: dict[Key, int] = {}
-    for label in [*current, p["PT3"], p["PY"]]:  # breaches: the organisation's only
-        ind = family.figures.get((ORGANISATION, label))
-        for measure in BREACH_TOTALS:
-            values[(ORGANISATION, label, measure, TOTAL)] = _count(ind, "breaches", measure)
-    b = (family.figures.get((ORGANISATION, p["Y"])) or {}).get("breaches") or {}
-    for breakdown, items in (("by_outcome", outcomes), ("by_rule", rules)):  # and broken down for the year only
-        for item in items:
-            values[(ORGANISATION, p["Y"], breakdown, item)] = int((b.get(breakdown) or {}).get(item) or 0)
+    for scope in scopes if breaches_by_school else [ORGANISATION]:
+        for label in [*current, p["PT3"], p["PY"]]:
+            ind = family.figures.get((scope, label))
+            for measure in BREACH_TOTALS:
+                values[(scope, label, measure, TOTAL)] = _count(ind, "breaches", measure)
+        for label in current if breaches_by_school else [p["Y"]]:
+            b = (family.figures.get((scope, label)) or {}).get("breaches") or {}
+            for breakdown, items in (("by_outcome", outcomes), ("by_rule", rules)):
+                for item in items:
+                    values[(scope, label, breakdown, item)] = int((b.get(breakdown) or {}).get(item) or 0)
     for scope in scopes:
         for label in current:
             ack = (family.figures.get((scope, label)) or {}).get("acknowledgements") or {}
@@ -359,3 +362,63 @@ class ReportView:
         other = tuple(s for s in self.plan.schools if s not in small and
                       self.plan.status.get((s, self.period, READ, TOTAL), SHOWN) != SHOWN)
         return small, other
+
+
+REVEALING = (NOT_SHOWN, WITHHELD, SMALL, SHOWN)  # a count printed two ways tells the reader the most revealing
+
+
+def per_table_plan(family: Family, threshold: int) -> Plan:
+    """What the reports printed before the plan, each table deciding alone (`suppression`): kept so that the
+    auditor can measure what the plan changes (`policy-analytics audit --per-table`)."""
+    from policy_analytics.reports import suppression as rule
+
+    values = cells_of(family, breaches_by_school=True)
+    status: dict[Key, str] = {}
+
+    def mark(key: Key, state: str) -> None:
+        if key in values:
+            old = status.get(key, NOT_SHOWN)
+            status[key] = max(old, state, key=REVEALING.index)
+
+    def text_state(key: Key, text: str) -> None:
+        mark(key, SMALL if text.startswith("<") else WITHHELD if text == rule.SECONDARY else SHOWN)
+
+    def table(keys: Mapping[str, Key], result: Any) -> None:
+        for name, key in keys.items():
+            if result.collapsed:
+                mark(key, NOT_SHOWN)
+            elif name in result.cells:
+                text_state(key, result.cells[name])
+
+    p, n = family.periods, threshold
+    for (scope, label), ind in family.figures.items():
+        totals = rule.breach_totals(ind, n)
+        for m in BREACH_TOTALS:
+            text_state((scope, label, m, TOTAL), totals[m])
+        for breakdown in BREAKDOWNS:
+            counts = {k[3]: values[k] for k in values if k[:3] == (scope, label, breakdown)}
+            table({i: (scope, label, breakdown, i) for i in counts}, rule.suppress_table({i: v for i, v in counts.items()
+                                                                                      if v}, n))
+            for i, v in counts.items():
+                if not v:
+                    mark((scope, label, breakdown, i), SHOWN)
+        groups = ((ind.get("acknowledgements") or {}).get("by_group") or {})
+        withheld = rule.withhold_groups(groups, n)
+        for g in groups:
+            mark((scope, label, STAFF, g), SMALL if g in withheld.small else WITHHELD if g in withheld else SHOWN)
+            mark((scope, label, READ, g), WITHHELD if g in withheld else SHOWN)
+        for k in [k for k in values if k[:2] == (scope, label) and k[2] in (STAFF, READ)]:
+            mark(k, SHOWN if k[3] == TOTAL or k[3] not in groups else NOT_SHOWN)
+    for label in (p["T1"], p["T2"], p["T3"], p["Y"]):
+        per_school = {s: family.figures.get((s, label)) or {} for s in family.schools}
+        opened = rule.suppress_table({s: _count(per_school[s], "breaches", "opened") for s in family.schools}, n)
+        table({s: (s, label, "opened", TOTAL) for s in family.schools}, opened)
+    for scope in [ORGANISATION, *family.schools]:
+        terms = {t: family.figures.get((scope, p[t])) or {} for t in ("T1", "T2", "T3")}
+        for m in ("opened", "closed"):
+            table({t: (scope, p[t], m, TOTAL) for t in terms},
+                  rule.suppress_table({t: _count(ind, "breaches", m) for t, ind in terms.items()}, n))
+    for key in values:
+        status.setdefault(key, NOT_SHOWN)
+    return Plan(family.year, n, values, status, relations_of(family, values), dict(family.periods),
+                _previous_of(family.periods), list(family.schools))
