@@ -7,7 +7,7 @@ is 0 or N and more (counts of 1 to N-1 show `<N`), on readers any number; and ev
 `plan.Relation`. A `<N` cell is safe when its interval still holds all of 1 to N-1; a count not
 shown whose true value is 1 to N-1 when its interval holds all of 1 to N-1, or 0 and more than 0
 (whether anyone is involved cannot be told); a small group's readers when they cannot be worked out
-exactly. A `[c]` withheld to protect others is 0 or N or more, so working it out names nobody: its
+exactly (a group of N or more is shown whole). A `[c]` withheld to protect others is 0 or N or more, so working it out names nobody: its
 interval is reported but it is not itself unsafe.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from policy_analytics.reports.plan import NOT_SHOWN, READ, SHOWN, SMALL, TOTAL, WITHHELD, Key, Plan
+from policy_analytics.reports.plan import NOT_SHOWN, READ, SHOWN, SMALL, STAFF, TOTAL, WITHHELD, Key, Plan
 
 NO_BOUND = 10**6  # a withheld count with nothing above it is bounded here; reaching it means "no upper bound"
 
@@ -150,8 +150,8 @@ def is_safe(plan: Plan, key: Key, low: int, high: int | None) -> bool:
         return holds_small
     if state == NOT_SHOWN:
         return not 0 < value < n or holds_small or (low == 0 and (high is None or high > 0))
-    if key[2] == READ:
-        return high is None or high > low
+    if key[2] == READ and 0 < plan.values.get((key[0], key[1], STAFF, key[3]), 0) < n:
+        return high is None or high > low  # a small group's readers
     return True  # '[c]' withheld to protect others is 0 or N or more: working it out names nobody
 
 

@@ -292,14 +292,18 @@ def year_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, thr
 
 
 def safe_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, threshold: int) -> plan.Plan:
-    """`year_plan`, refused (UserError) when the auditor finds a withheld count a reader could work out."""
-    the_plan = year_plan(con, settings, year, threshold)
-    unsafe = the_plan.unsafe
-    if unsafe:
+    """`year_plan`, refused (`refuse_unsafe`) when the auditor finds a withheld count a reader could work out."""
+    return refuse_unsafe(year_plan(con, settings, year, threshold))
+
+
+def refuse_unsafe(the_plan: plan.Plan) -> plan.Plan:
+    """THE_PLAN, or a UserError naming the first withheld count its reports would let a reader work out."""
+    if the_plan.unsafe:
+        first = the_plan.unsafe[0].describe(the_plan.threshold)
         raise UserError(
-            f"The reports of {year} are not rendered: {len(unsafe)} withheld count(s) could be worked out from "
-            f"the year's reports read together (first: {unsafe[0].describe(threshold)}). "
-            f"Run policy-analytics audit --year {year} to list them.")
+            f"The reports of {the_plan.year} are not rendered: {len(the_plan.unsafe)} withheld count(s) could be "
+            f"worked out from the year's reports read together (first: {first}). "
+            f"Run policy-analytics audit --year {the_plan.year} to list them.")
     return the_plan
 
 

@@ -32,6 +32,7 @@ BREACH_TOTALS = ("opened", "closed", "open_at_end")
 BREAKDOWNS = {"by_outcome": "closed", "by_rule": "opened"}  # a breakdown and the total it adds up to
 STAFF, READ = "staff", "read"
 
+NOT_PUBLISHED = "–"  # a count not shown (a part of a total below N)
 Key = tuple[str, str, str, str]  # (scope, period label, measure, item)
 
 
@@ -190,7 +191,7 @@ def relations_of(family: Family, values: Mapping[Key, int]) -> list[Relation]:
                 parts = [k for k in values if k[:3] == (scope, label, measure) and k[3] != TOTAL]
                 add("staff groups add up to All staff", (scope, label, measure, TOTAL), parts)
             for k in [k for k in values if k[:3] == (scope, label, READ)]:
-                add("readers are no more than the staff in post", (scope, label, STAFF, k[3]), [k], at_most=True)
+                add(AT_MOST, (scope, label, STAFF, k[3]), [k], at_most=True)
         chain = [p["PT3"], *terms]
         for before, after in zip(chain, chain[1:]):
             _flow(found, values, scope, before, after)
@@ -198,10 +199,10 @@ def relations_of(family: Family, values: Mapping[Key, int]) -> list[Relation]:
         for a, b in ((year, p["T3"]), (p["PY"], p["PT3"])):
             if family.ends.get(a) == family.ends.get(b):
                 for measure in ("open_at_end",):
-                    add("the same count at the same date", (scope, a, measure, TOTAL), [(scope, b, measure, TOTAL)])
+                    add(SAME_COUNT, (scope, a, measure, TOTAL), [(scope, b, measure, TOTAL)])
         if family.ends.get(year) == family.ends.get(p["T3"]):
             for k in [k for k in values if k[:2] == (scope, year) and k[2] in (STAFF, READ)]:
-                add("the same count at the same date", k, [(scope, p["T3"], k[2], k[3])])
+                add(SAME_COUNT, k, [(scope, p["T3"], k[2], k[3])])
     return found
 
 
@@ -210,24 +211,40 @@ def _flow(found: list[Relation], values: Mapping[Key, int], scope: str, before: 
     terms = (((scope, after, "open_at_end", TOTAL), -1), ((scope, before, "open_at_end", TOTAL), 1),
              ((scope, after, "opened", TOTAL), 1), ((scope, after, "closed", TOTAL), -1))
     if all(k in values for k, _ in terms) and sum(c * values[k] for k, c in terms) == 0:
-        found.append(Relation("open at the start + opened - closed = open at the end", terms))
+        found.append(Relation(FLOW, terms))
 
 
-def primary(values: Mapping[Key, int], threshold: int) -> dict[Key, str]:
-    """The first decision: '<N' for 1 to N-1; a breakdown whose total is below N not shown; a small
-    group's (or small school's) readers withheld with it."""
+SAME_COUNT, FLOW, AT_MOST = ("the same count at the same date", "open at the start + opened - closed = open at the end",
+                             "readers are no more than the staff in post")
+
+
+def primary(values: Mapping[Key, int], threshold: int, relations: Iterable[Relation] = ()) -> dict[Key, str]:
+    """The first decision: '<N' for 1 to N-1; a small group's (or small school's) readers withheld; and a total
+    below N not broken down (when two or more of its parts are not zero, its parts are not shown: each would be
+    at least 1 and together less than N)."""
     status = {k: SHOWN for k in values}
     if threshold <= 1:
         return status
     for key, v in values.items():
         if key[2] != READ and 0 < v < threshold:
             status[key] = SMALL
-    for key, v in values.items():
-        scope, label, measure, item = key
-        if measure in BREAKDOWNS and 0 < values.get((scope, label, BREAKDOWNS[measure], TOTAL), 0) < threshold:
-            status[key] = NOT_SHOWN
-        if measure == READ and 0 < values.get((scope, label, STAFF, item), 0) < threshold:
+        if key[2] == READ and 0 < values.get((key[0], key[1], STAFF, key[3]), 0) < threshold:
             status[key] = WITHHELD
+    sums = [r for r in relations if r.route not in (SAME_COUNT, FLOW, AT_MOST)]
+    changed = True
+    while changed:
+        changed = False
+        for rel in sums:
+            whole = next(k for k, c in rel.terms if c < 0)
+            parts = [k for k, c in rel.terms if c > 0]
+            split = 0 < values[whole] < threshold and sum(1 for k in parts if values[k]) >= 2
+            if split or status[whole] == NOT_SHOWN:  # the parts of a count not shown are not shown either
+                for k in parts:
+                    if status[k] != NOT_SHOWN:
+                        status[k], changed = NOT_SHOWN, True
+                        if k[2] == STAFF:
+                            read = (k[0], k[1], READ, k[3])
+                            status[read] = NOT_SHOWN if read in status else status.get(read)
     return status
 
 
@@ -275,7 +292,8 @@ def decide(family: Family, threshold: int, *, max_rounds: int = 200) -> Plan:
     from policy_analytics.reports.audit import audit
 
     values = cells_of(family)
-    plan = Plan(family.year, int(threshold), values, primary(values, threshold), relations_of(family, values),
+    relations = relations_of(family, values)
+    plan = Plan(family.year, int(threshold), values, primary(values, threshold, relations), relations,
                 dict(family.periods), _previous_of(family.periods), list(family.schools))
     by_cell: dict[Key, list[Relation]] = {}
     for rel in plan.relations:
@@ -332,7 +350,7 @@ class ReportView:
         found = {m: self.text(m, label=label, scope=ORGANISATION) for m in BREACH_TOTALS}
         if self.scope != ORGANISATION or any(v is None for v in found.values()):
             return None
-        return found  # type: ignore[return-value]
+        return {m: v or NOT_PUBLISHED for m, v in found.items()}  # type: ignore[misc]
 
     def breakdown(self, measure: str) -> tuple[dict[str, str], str, bool] | None:
         """A breakdown's printed items (zeros shown are left out), its total and whether it is not shown at all."""
@@ -348,11 +366,12 @@ class ReportView:
         return cells, total, False
 
     def groups(self, label: str | None = None, scope: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The staff groups shown '<N', and those withheld ('[c]'), in a report's acknowledgement table."""
+        """The staff groups shown '<N', and those withheld ('[c]', or not shown at all), in a report's
+        acknowledgement table."""
         scope = self.scope if scope is None else scope
         keys = [k for k in self.plan.values if k[:3] == (scope, label or self.period, STAFF) and k[3] != TOTAL]
         small = tuple(k[3] for k in keys if self.plan.status[k] == SMALL)
-        withheld = tuple(k[3] for k in keys if self.plan.status[k] == WITHHELD)
+        withheld = tuple(k[3] for k in keys if self.plan.status[k] in (WITHHELD, NOT_SHOWN))
         return small, withheld
 
     def schools_withheld(self) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -403,6 +403,8 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
     keys = staff_groups_in_order(groups)
     withheld = withheld_groups(ind, threshold, view)
     target = settings.targets.acknowledgement_coverage_pct
+    if view is not None and any(view.text("staff", g) == "" for g in keys):
+        keys = []  # fewer than N staff in post: not broken down by group
 
     def cells(figures: Mapping[str, Any]) -> list[str]:
         pct = figures.get("coverage_pct")
