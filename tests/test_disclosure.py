@@ -212,7 +212,7 @@ def small_trusts(draw) -> plan.Family:
     return _family(schools, breaches, roster)
 
 
-@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_trusts())
 def test_random_small_trusts_leave_no_withheld_count_to_be_worked_out(family):
     decided = plan.decide(family, N)

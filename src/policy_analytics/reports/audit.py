@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from policy_analytics.reports.plan import NOT_SHOWN, READ, SHOWN, SMALL, STAFF, TOTAL, WITHHELD, Key, Plan
+from policy_analytics.reports.plan import BREACH_LEVELS, STAFF_LEVELS, NOT_SHOWN, READ, SHOWN, SMALL, STAFF, TOTAL, WITHHELD, Key, Plan
 
 NO_BOUND = 10**6  # a withheld count with nothing above it is bounded here; reaching it means "no upper bound"
 
@@ -179,7 +179,11 @@ def summary(plan: Plan, result: Audit, *, every_cell: bool = False) -> str:
     """The auditor's report: what is printed and withheld, then each unsafe cell with the routes that expose it
     (with EVERY_CELL, every withheld cell and its interval)."""
     counts = Counter(plan.status.values())
+    levels = plan.levels
+    published = (f"Breaches published {BREACH_LEVELS[levels['breach_level']]}; staff figures "
+                 f"{STAFF_LEVELS[levels['staff_level']]}." if len(levels) == 2 else "Each table deciding alone.")
     lines = [
+        published,
         f"Academic year {plan.year}: {len(plan.values)} protected counts in the year's reports (threshold "
         f"{plan.threshold}): {counts[SHOWN]} shown, {counts[SMALL]} shown as <{plan.threshold}, {counts[WITHHELD]} "
         f"withheld as [c], {counts[NOT_SHOWN]} not shown (a breakdown of fewer than {plan.threshold}).",

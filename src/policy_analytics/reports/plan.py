@@ -59,6 +59,7 @@ class Plan:
     schools: list[str] = field(default_factory=list)
     rounds: int = 0
     unsafe: list = field(default_factory=list)  # the auditor's unsafe findings for the decision made
+    levels: dict[str, int] = field(default_factory=dict)  # breach_level and staff_level chosen
 
     def text(self, key: Key) -> str:
         """The printed text of one cell: the number, '<N', '[c]', or '' when it is not shown."""
@@ -109,34 +110,42 @@ class Family:
     figures: dict[tuple[str, str], Mapping[str, Any]]
 
 
-def cells_of(family: Family, *, breaches_by_school: bool = False) -> dict[Key, int]:
+BREACH_LEVELS = ("by term and for the year", "for the year", "for the year, opened and closed only", "not at all")
+STAFF_LEVELS = ("by school and staff group", "by school, and by staff group for the organisation",
+                "for the organisation only", "not at all")
+
+
+def cells_of(family: Family, *, breaches_by_school: bool = False, breach_level: int = 0,
+             staff_level: int = 0) -> dict[Key, int]:
     """Every protected count the family prints, with its true value (zeros included).
 
-    Breach investigations are published for the organisation only (by term, and by outcome and rule
-    for the year only): a school, or a term, has too few for any breakdown to be safe. Staff in post
-    and who have read the policy are published by school and staff group. BREACHES_BY_SCHOOL: the
-    breach counts the reports printed before the plan (every school, every breakdown by term)."""
+    Breach investigations are published for the organisation only, at BREACH_LEVEL (`BREACH_LEVELS`; breakdowns
+    by outcome and rule for the year only): a school, or a term, has too few for a breakdown to be safe. Staff in
+    post and who have read the policy at STAFF_LEVEL (`STAFF_LEVELS`). BREACHES_BY_SCHOOL: the breach counts
+    the reports printed before the plan (every school, every breakdown by term)."""
     p = family.periods
     scopes = [ORGANISATION, *family.schools]
     current = [p["T1"], p["T2"], p["T3"], p["Y"]]
     outcomes, rules, groups = _items(family, "by_outcome"), _items(family, "by_rule"), _groups(family)
     values: dict[Key, int] = {}
-    for scope in scopes if breaches_by_school else [ORGANISATION]:
-        for label in [*current, p["PT3"], p["PY"]]:
+    years = [*current, p["PT3"], p["PY"]] if breaches_by_school or breach_level == 0 else [p["Y"], p["PY"]]
+    totals = BREACH_TOTALS if breach_level < 2 else ("opened", "closed")
+    for scope in scopes if breaches_by_school else [ORGANISATION] * (breach_level < 3):
+        for label in years:
             ind = family.figures.get((scope, label))
-            for measure in BREACH_TOTALS:
+            for measure in totals:
                 values[(scope, label, measure, TOTAL)] = _count(ind, "breaches", measure)
-        for label in current if breaches_by_school else [p["Y"]]:
+        for label in current if breaches_by_school else [p["Y"]] * (breach_level < 2):
             b = (family.figures.get((scope, label)) or {}).get("breaches") or {}
             for breakdown, items in (("by_outcome", outcomes), ("by_rule", rules)):
                 for item in items:
                     values[(scope, label, breakdown, item)] = int((b.get(breakdown) or {}).get(item) or 0)
-    for scope in scopes:
-        for label in current:
+    for scope in [ORGANISATION] if staff_level >= 2 else scopes:
+        for label in current if staff_level < 3 else []:
             ack = (family.figures.get((scope, label)) or {}).get("acknowledgements") or {}
             values[(scope, label, STAFF, TOTAL)] = int(ack.get("active_staff") or 0)
             values[(scope, label, READ, TOTAL)] = int(ack.get("acknowledged") or 0)
-            for g in groups:
+            for g in groups if staff_level == 0 or (staff_level == 1 and scope == ORGANISATION) else []:
                 fig = (ack.get("by_group") or {}).get(g) or {}
                 values[(scope, label, STAFF, g)] = int(fig.get("active_staff") or 0)
                 values[(scope, label, READ, g)] = int(fig.get("acknowledged") or 0)
@@ -287,11 +296,34 @@ def withhold(plan: Plan, key: Key) -> None:
 
 
 def decide(family: Family, threshold: int, *, max_rounds: int = 200) -> Plan:
-    """The one suppression decision for the whole family: primary, then secondary until the auditor finds
-    every protected cell safe (or nothing is left to withhold: the plan is then unsafe and reports refuse it)."""
+    """The one suppression decision for the whole family: breaches and staff (which share no relation) each at
+    the finest level (`BREACH_LEVELS`, `STAFF_LEVELS`) that primary and secondary suppression make safe; at the
+    coarsest, what is left unsafe is kept in `unsafe` (reports refuse the plan)."""
+    parts = []
+    for option, levels in (("breach_level", BREACH_LEVELS), ("staff_level", STAFF_LEVELS)):
+        for level in range(len(levels)):
+            other = "staff_level" if option == "breach_level" else "breach_level"
+            values = cells_of(family, **{option: level, other: len(levels)})  # the other part: none of it
+            part = _decide(family, values, threshold, max_rounds)
+            part.levels = {option: level}
+            if not part.unsafe or max_rounds == 0:
+                break
+        parts.append(part)
+    first, second = parts
+    first.values.update(second.values)
+    first.status.update(second.status)
+    first.relations += second.relations
+    first.unsafe += second.unsafe
+    first.rounds += second.rounds
+    first.levels.update(second.levels)
+    return first
+
+
+def _decide(family: Family, values: dict[Key, int], threshold: int, max_rounds: int) -> Plan:
+    """Primary suppression of VALUES, then secondary until the auditor finds every protected cell safe (or nothing
+    is left to withhold)."""
     from policy_analytics.reports.audit import audit
 
-    values = cells_of(family)
     relations = relations_of(family, values)
     plan = Plan(family.year, int(threshold), values, primary(values, threshold, relations), relations,
                 dict(family.periods), _previous_of(family.periods), list(family.schools))
@@ -343,14 +375,14 @@ class ReportView:
     def shown(self, measure: str, item: str = TOTAL, *, label: str | None = None, scope: str | None = None) -> bool:
         """Whether a cell is printed as a number."""
         key = (self.scope if scope is None else scope, label or self.period, measure, item)
-        return self.plan.status.get(key, SHOWN) == SHOWN
+        return self.plan.status.get(key, NOT_SHOWN) == SHOWN
 
     def breach_totals(self, label: str | None = None) -> dict[str, str] | None:
         """Opened, closed and open at the end, as printed; None where breaches are not published (a school)."""
         found = {m: self.text(m, label=label, scope=ORGANISATION) for m in BREACH_TOTALS}
-        if self.scope != ORGANISATION or any(v is None for v in found.values()):
+        if self.scope != ORGANISATION or found["opened"] is None:
             return None
-        return {m: v or NOT_PUBLISHED for m, v in found.items()}  # type: ignore[misc]
+        return {m: v or NOT_PUBLISHED for m, v in found.items()}
 
     def breakdown(self, measure: str) -> tuple[dict[str, str], str, bool] | None:
         """A breakdown's printed items (zeros shown are left out), its total and whether it is not shown at all."""
@@ -379,7 +411,7 @@ class ReportView:
         small = tuple(s for s in self.plan.schools
                       if self.plan.status.get((s, self.period, STAFF, TOTAL)) == SMALL)
         other = tuple(s for s in self.plan.schools if s not in small and
-                      self.plan.status.get((s, self.period, READ, TOTAL), SHOWN) != SHOWN)
+                      self.plan.status.get((s, self.period, READ, TOTAL), NOT_SHOWN) != SHOWN)
         return small, other
 
 

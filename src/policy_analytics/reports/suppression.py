@@ -249,9 +249,12 @@ def group_suppression_note(threshold: int) -> str:
 
 def withheld_groups(ind: Mapping[str, Any], threshold: int, view: ReportView | None = None) -> WithheldGroups:
     """The staff groups a report withholds: as the publication plan's VIEW decides, else `withhold_groups`."""
+    groups = value_at(ind, "acknowledgements.by_group") or {}
     if view is not None:
-        return WithheldGroups(*view.groups())
-    return withhold_groups(value_at(ind, "acknowledgements.by_group") or {}, threshold)
+        small, withheld = view.groups()
+        unpublished = tuple(g for g in groups if g not in small + withheld and not view.shown("staff", g))
+        return WithheldGroups(small, withheld + unpublished)
+    return withhold_groups(groups, threshold)
 
 
 def withheld_schools(per_school: Mapping[str, Mapping[str, Any]], threshold: int,

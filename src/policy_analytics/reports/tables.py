@@ -303,8 +303,9 @@ def recirculation_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, 
                                       "where the number of shares was recorded.")
 
 
-BREACHES_FOR_ORGANISATION = ("Breach investigations are published for the organisation as a whole only: a single "
-                             "school has too few for any count to be shown without identifying colleagues.")
+BREACHES_FOR_ORGANISATION = ("Breach investigations are published for the organisation as a whole, and only as far "
+                             "as they are numerous enough to be shown without identifying colleagues (see the annual "
+                             "report).")
 
 
 def breaches_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, threshold: int, this_label: str,
@@ -403,8 +404,10 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
     keys = staff_groups_in_order(groups)
     withheld = withheld_groups(ind, threshold, view)
     target = settings.targets.acknowledgement_coverage_pct
-    if view is not None and any(view.text("staff", g) == "" for g in keys):
-        keys = []  # fewer than N staff in post: not broken down by group
+    if view is not None and view.text("staff") is None:
+        return note("Staff figures are published for the organisation as a whole only, to protect colleagues.", "note")
+    if view is not None and any(not view.text("staff", g) for g in keys):
+        keys = []  # not broken down by group (fewer than N staff in post, or groups published for the organisation)
 
     def cells(figures: Mapping[str, Any]) -> list[str]:
         pct = figures.get("coverage_pct")
