@@ -78,7 +78,7 @@ def _title_of(data: Any) -> str:
 def title_section(data: Any) -> Block:
     """The report's title, scope, period, when it was made, the review verdict and a contents list."""
     contents = "".join(f'<li><a href="#section-{a}">{html.escape(t)}</a></li>' for a, t in _sections(data))
-    verdict = review_banner(data.ind, data.settings).html
+    verdict = review_banner(data.ind, data.settings, hide_coverage=_coverage_hidden(data)).html
     parts = [
         f'<header class="report-header"><p class="report-kicker">{html.escape(data.settings.organisation_name)}</p>',
         f"<h1>{html.escape(_title_of(data))}</h1>",
@@ -126,7 +126,8 @@ def triggers_section(data: Any) -> list[Any]:
 
 def _coverage_hidden(data: Any) -> bool:
     """Whether the plan withholds the report's own coverage (a small school's)."""
-    return data.plan is not None and not data.plan.shown("read")
+    view = getattr(data, "plan", None)
+    return view is not None and not view.shown("read")
 
 
 def incidents_section(data: Any) -> list[Any]:

@@ -214,12 +214,17 @@ def withhold_coverage(trigger: Mapping[str, Any]) -> dict[str, Any]:
     return {**trigger, "fired": None, "reason": "Withheld ([c]) to protect colleagues in a small school."}
 
 
-def review_banner(ind: Mapping[str, Any], settings: Any = None) -> Block:
-    """One sentence: whether a policy review is recommended, with the checks that say so."""
-    fired = [trigger_label(t["id"], settings) for t in ind.get("triggers", []) if t.get("fired")]
-    if ind.get("review_recommended") or fired:
+def review_banner(ind: Mapping[str, Any], settings: Any = None, hide_coverage: bool = False) -> Block:
+    """One sentence: whether a policy review is recommended, with the checks that say so (HIDE_COVERAGE: the
+    coverage check's verdict withheld, a small school's)."""
+    shown = [t for t in ind.get("triggers", []) if not (hide_coverage and t.get("id") == COVERAGE_TRIGGER)]
+    fired = [trigger_label(t["id"], settings) for t in shown if t.get("fired")]
+    if fired or (ind.get("review_recommended") and not hide_coverage):
         text = f"{REVIEW}: a review of the policy is recommended ({'; '.join(fired)})."
         return Block(f'<p class="report-banner report-banner-review">{html.escape(text)}</p>')
+    if hide_coverage:
+        words = "No review trigger fired in this period other than, perhaps, the coverage check, which is withheld ([c])."
+        return Block(f'<p class="report-banner">{html.escape(words)}</p>')
     return Block(f'<p class="report-banner report-banner-ok">{html.escape(OK + ": no review trigger fired in this period.")}</p>')
 
 
