@@ -11,11 +11,12 @@ knows about them (schools add up to the organisation, terms to the year, staff g
 staff, outcomes to closed, rules to opened, open at the start + opened - closed = open at the end,
 a group's readers are no more than its staff).
 
-`decide` makes the one decision: primary suppression (`<N` for 1 to N-1; a breakdown whose total
-is below N is not shown; a small group's readers withheld), then secondary suppression driven by
-the auditor (`audit.audit`): while a protected cell can be narrowed, the smallest shown count of N
-or more in a relation through it is withheld (`[c]`), schools and terms before the organisation
-and the year, parts before totals. Zeros are shown.
+`decide` makes the one decision: what to publish at all (breaches for the organisation only, coarser
+still where needed: `BREACH_LEVELS`, `STAFF_LEVELS`), primary suppression (`<N` for 1 to N-1; a total
+below N not broken down; a small group's readers withheld), then secondary suppression driven by the
+auditor (`audit.audit`): while a protected cell can be narrowed, the smallest shown count of N or more
+(else a zero) in a relation through it is withheld (`[c]`), schools and terms before the organisation
+and the year, parts before totals. `per_table_plan` is what the reports printed before, for comparison.
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ def primary(values: Mapping[Key, int], threshold: int, relations: Iterable[Relat
 
 def _preference(plan: Plan, key: Key) -> tuple:
     """The order in which shown cells are withheld to protect others: small counts first; a school's
-    before the organisation's; a term's before the year's; a part before a total; staff figures last."""
+    before the organisation's; a term's before the year's; a part before a total."""
     scope, label, measure, item = key
     return (plan.values[key], scope == ORGANISATION, label in (plan.periods.get("Y"), plan.periods.get("PY")),
             item == TOTAL, key)
