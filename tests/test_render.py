@@ -363,8 +363,6 @@ def expected_headline(ind: dict, prev: dict) -> dict[str, list[str]]:
         "Still visible": [str(ind["response"]["still_visible"]), str(prev["response"]["still_visible"])],
         "Widely spread": [str(ind["recirculation"]["wide_spread"]), str(prev["recirculation"]["wide_spread"])],
         "Acknowledgement coverage (%)": [f.fmt_pct(ind["acknowledgements"]["coverage_pct"]), f.fmt_pct(prev["acknowledgements"]["coverage_pct"])],
-        "Breach investigations opened": [suppression.suppress_value(ind["breaches"]["opened"], 3), suppression.suppress_value(prev["breaches"]["opened"], 3)],
-        "Breach investigations closed": [suppression.suppress_value(ind["breaches"]["closed"], 3), suppression.suppress_value(prev["breaches"]["closed"], 3)],
         "Next review due": [f.fmt_date(ind["review"]["next_due"]), "–"],
     }
 
@@ -376,6 +374,10 @@ def test_termly_headline_equals_indicators_json(termly, env):
     rows = termly.rows("headline")
     for measure, values in expected_headline(ind, prev).items():
         assert rows[measure][:2] == values, measure
+    # breach counts as the year's publication plan prints them: the true count, '<3' for 1 or 2, or '[c]'
+    for measure, key in (("Breach investigations opened", "opened"), ("Breach investigations closed", "closed")):
+        for shown, true in zip(rows[measure][:2], (ind["breaches"][key], prev["breaches"][key])):
+            assert shown == suppression.suppress_value(true, 3) or (shown == "[c]" and (true == 0 or true >= 3))
     # the statuses are the triggers'
     fired = {t["id"]: t["fired"] for t in ind["triggers"]}
     assert rows["Significant incidents"][-1] == ("▲ Review" if fired["significant_incidents"] else "✔ OK")
@@ -396,8 +398,7 @@ def test_termly_trigger_table_equals_indicators_json(termly, env):
 def test_termly_charts_and_tables_equal_indicators_json(termly, env):
     ind = indicators_json("--term", TERM, *env["cli"])
     charts = termly.charts()
-    assert set(charts) == {"chart-category", "chart-platform", "chart-month", "chart-response", "chart-coverage",
-                           "chart-school"}
+    assert set(charts) == {"chart-category", "chart-platform", "chart-month", "chart-response", "chart-school"}
     category = charts["chart-category"][0]
     assert dict(zip(category["customdata"], category["x"])) == {
         formats.label("category", k): v for k, v in ind["incidents"]["by_category"].items()}
@@ -411,15 +412,14 @@ def test_termly_charts_and_tables_equal_indicators_json(termly, env):
     response = {t["name"]: t for t in charts["chart-response"]}["Report to removal"]
     assert sum(response["x"][:-1]) == ind["response"]["removed"]
     assert response["x"][-1] == ind["response"]["still_visible"]
-    # coverage by staff group: leadership (1 in post) and governors (2) are below suppress_below, so they are
-    # not drawn and show <3 with their figures withheld; so that All staff minus the groups shown does not give
-    # them away, the next-smallest group (support, 5) is withheld too: 8 staff, 6 of whom have read it
+    # coverage by staff group, as the year's publication plan decides it: leadership (1 in post) and governors (2)
+    # show <3 with their figures withheld; Birch has 2 teaching and 2 support staff (<3 each), so the organisation's
+    # teaching (6) and support (5) cannot both be shown with Alder's (4 and 3) without giving Birch's away, and
+    # the plan withholds them: no group is drawn
     groups = ind["acknowledgements"]["by_group"]
     assert {g: (v["active_staff"], v["acknowledged"]) for g, v in groups.items()} == {
         "teaching": (6, 5), "support": (5, 4), "leadership": (1, 1), "governor": (2, 1)}
-    coverage = charts["chart-coverage"][0]
-    assert dict(zip(coverage["y"], coverage["x"])) == {"Teaching staff": groups["teaching"]["coverage_pct"]}
-    assert "Not drawn, to protect colleagues in small groups: Support staff, Leadership and Governors" in termly.text
+    assert "No staff group is large enough to draw on its own without identifying colleagues" in termly.text
     # the section tables
     rows = termly.rows("response")
     assert rows["Removal needed"][0] == str(ind["response"]["removal_needed"])
@@ -430,9 +430,7 @@ def test_termly_charts_and_tables_equal_indicators_json(termly, env):
     rows = termly.rows("acknowledgements")
     assert rows["All staff"][:3] == [str(ind["acknowledgements"]["active_staff"]), str(ind["acknowledgements"]["acknowledged"]),
                                      formats.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
-    assert rows["Teaching staff"][:3] == [str(groups["teaching"]["active_staff"]), str(groups["teaching"]["acknowledged"]),
-                                          formats.fmt_pct(groups["teaching"]["coverage_pct"])]
-    assert rows["Support staff"] == ["[c]", "[c]", "[c]", "[c]"]
+    assert rows["Teaching staff"] == rows["Support staff"] == ["[c]", "[c]", "[c]", "[c]"]
     assert rows["Leadership"] == rows["Governors"] == ["<3", "[c]", "[c]", "[c]"]
     rows = termly.rows("data-freshness")
     for kind, label in (("incidents", "Incidents"), ("breaches", "Breach investigations")):
@@ -445,20 +443,22 @@ def test_per_school_section_equals_indicators_json(termly, env):
     opened = {}
     for school in SCHOOLS:
         ind = indicators_json("--term", TERM, "--school", school, *env["cli"])
+        # coverage withheld for both: Birch's 4 staff are two groups of 2 (<3 each), so its All staff would give
+        # them away, and Alder's would give Birch's (All schools minus Alder)
         assert rows[school][:4] == [str(ind["incidents"]["total"]), str(ind["incidents"]["significant"]),
-                                    formats.fmt_pct(ind["response"]["within_target_pct"]),
-                                    formats.fmt_pct(ind["acknowledgements"]["coverage_pct"])]
+                                    formats.fmt_pct(ind["response"]["within_target_pct"]), "[c]"]
         opened[school] = ind["breaches"]["opened"]
-        assert rows[school][5] == ("▲ Review" if ind["review_recommended"] else "✔ OK")
+        assert rows[school][4] == ("▲ Review" if ind["review_recommended"] else "[c]")
         matrix = termly.rows("school-triggers")[school]
-        assert matrix == [("▲ Review" if t["fired"] else "✔ OK") for t in ind["triggers"]]
+        assert matrix == [("[c]" if t["id"] == "acknowledgement_coverage" else "▲ Review" if t["fired"] else "✔ OK")
+                          for t in ind["triggers"]]
         for trigger in ind["triggers"]:
-            if trigger["fired"] and trigger["id"] not in report_tables.ORGANISATION_WIDE_TRIGGERS:
+            if (trigger["fired"] and trigger["id"] not in report_tables.ORGANISATION_WIDE_TRIGGERS
+                    and trigger["id"] != "acknowledgement_coverage"):
                 assert trigger["reason"] in termly.text
-    # breaches opened by school: Alder 4, Birch 1 -> Birch <3, and Alder withheld so Birch cannot be worked out
+    # breaches are published for the organisation only: no column by school (Alder 4, Birch 1)
     assert opened == {"Alder School": 4, "Birch School": 1}
-    assert [rows[s][4] for s in SCHOOLS] == ["[c]", "<3"]
-    assert rows["All schools"][4] == "5"
+    assert "Breaches opened" not in str(termly.soup.find(id="schools"))
 
 
 def test_school_report_equals_indicators_json_for_that_school(school_report, env):
@@ -466,13 +466,16 @@ def test_school_report_equals_indicators_json_for_that_school(school_report, env
     prev = indicators_json("--term", PREVIOUS_TERM, "--school", "Birch School", *env["cli"])
     rows = school_report.rows("headline")
     for measure, values in expected_headline(ind, prev).items():
+        if measure == "Acknowledgement coverage (%)":
+            values = ["[c]", "[c]"]  # withheld in every report of the year (see the per-school section)
         assert rows[measure][:2] == values, measure
+    assert rows["Breach investigations opened"][:2] == ["–", "–"]  # published for the organisation only
     assert "Birch School" in school_report.text
     # Birch has 2 teaching and 2 support staff: both groups are small, and hold 4 staff, 3 of whom have read it
     assert {g: v["active_staff"] for g, v in ind["acknowledgements"]["by_group"].items()} == {"teaching": 2, "support": 2}
     rows = school_report.rows("acknowledgements")
     assert rows["Teaching staff"] == rows["Support staff"] == ["<3", "[c]", "[c]", "[c]"]
-    assert rows["All staff"][:3] == ["4", "3", "75%"]
+    assert rows["All staff"][:3] == ["[c]", "[c]", "[c]"]
     assert "chart-coverage" not in school_report.charts()
     assert school_report.soup.find(id="schools") is None  # the per-school section is the organisation's only
 
@@ -528,21 +531,13 @@ def test_annual_report_checks_the_policy_document(annual, termly):
 # --- disclosure control and privacy ----------------------------------------------------------------
 
 
-def test_breach_outcome_count_of_one_is_shown_as_less_than_three(termly, env):
+def test_breach_outcomes_and_rules_are_published_for_the_year_only(termly, env):
+    # the term's outcomes (4, 3 and 1) and rules (five cases over four rules, each 1 or 2) are not broken down in
+    # the termly report: a term has too few for any breakdown to be safe once the year's are printed too
     ind = indicators_json("--term", TERM, *env["cli"])
     assert ind["breaches"]["by_outcome"] == {"no_case_to_answer": 4, "informal_advice": 3, "written_warning": 1}
-    rows = termly.rows("breach-outcomes")
-    assert rows["Written warning"] == ["<3"]
-    # 1 could be worked out as 8 - 4 - 3; withholding 3 too is not enough, since a reader knows a withheld
-    # [c] is 3 or more (1 + [c] = 4 gives [c] = 3, so 1): the 4 is withheld as well
-    assert rows["Informal advice"] == ["[c]"]
-    assert rows["No case to answer"] == ["[c]"]
-    assert rows["Total"] == ["8"]
-    # opened by rule: five cases over four rules, each 1 or 2; 5 = 1+1+1+2 in four ways, so none is recoverable
-    rules = termly.rows("breach-rules")
-    assert rules.pop("Total") == ["5"]
-    assert rules == {"Bringing the school into disrepute": ["<3"], "Bullying": ["<3"],
-                     "Confidential information": ["<3"], "Lewd, threatening or offensive": ["<3"]}
+    assert termly.soup.find(id="breach-outcomes") is None and termly.soup.find(id="breach-rules") is None
+    assert "Outcomes and rules are published for the year as a whole" in termly.text
 
 
 def test_no_report_shows_a_staff_reference_case_id_or_free_text(all_reports):

@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", metavar="Y", help="the academic year, as in 2025-26 (default: the current year)")
     _report_options(r)
 
+    p = commands.add_parser("audit", help="check that a year's reports, read together, let no withheld count be worked out (exit 1 if any can)")
+    p.add_argument("--year", metavar="Y", help="the academic year, as in 2025-26 (default: the current year)")
+    p.add_argument("--cells", action="store_true", help="list every withheld count with the interval a reader can narrow it to")
+    p.add_argument("--per-table", action="store_true", help="audit what the reports printed before the plan, each table deciding alone")
+    _common(p)
+
     p = commands.add_parser("policy-check", help="read the policy document (DOCX, PDF, Markdown or text) and list what to update")
     p.add_argument("policy", metavar="POLICY", help="the policy document: .docx, .pdf, .md or .txt")
     p.add_argument("--json", action="store_true", help="print the findings as one JSON object")
@@ -394,6 +400,16 @@ def _progress(done: int, total: int, what: str) -> None:
     print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)  # the last call clears the line
 
 
+def _cmd_audit(args: argparse.Namespace, settings) -> int:
+    from policy_analytics import periods
+    from policy_analytics.reports import audit, data
+
+    year = periods.resolve(settings, year=args.year, default="year")
+    plan, result = data.audit_year(args.db, settings, year.label, per_table=args.per_table)
+    print(audit.summary(plan, result, every_cell=args.cells))
+    return 0 if result.safe else 1
+
+
 def _print_report_files(files) -> None:
     print(f"Report: {files.html}")
     if files.pdf:
@@ -426,6 +442,7 @@ COMMANDS = {
     "rejects": _cmd_rejects,
     "indicators": _cmd_indicators,
     "report": _cmd_report,
+    "audit": _cmd_audit,
     "demo": _cmd_demo,
     "policy-check": _cmd_policy_check,
 }

@@ -15,6 +15,7 @@ from policy_analytics.reports.formats import (
     value_at,
 )
 from policy_analytics.reports.markup import Block, note
+from policy_analytics.reports.plan import ReportView
 from policy_analytics.reports.tables import gt_table, table_html
 from policy_analytics.reports.suppression import SECONDARY, breach_totals, suppress_table, suppression_note
 
@@ -26,9 +27,11 @@ from policy_analytics.reports.suppression import SECONDARY, breach_totals, suppr
 
 def term_table(terms: Sequence[tuple[str, Mapping[str, Any]]], year: Mapping[str, Any],
                previous_year: Mapping[str, Any] | None, threshold: int, year_label: str,
-               previous_year_label: str, table_id: str = "terms", dates: Sequence[tuple[str, str]] = ()) -> Block:
-    """Term by term across the year, the year's total and the year before (breach counts suppressed); `dates` gives
-    each row's (dates counted, the school's own term dates) when known."""
+               previous_year_label: str, table_id: str = "terms", dates: Sequence[tuple[str, str]] = (), *,
+               view: ReportView | None = None, labels: Sequence[str] = ()) -> Block:
+    """Term by term across the year, the year's total and the year before (breach counts suppressed; with a
+    publication plan's VIEW, as it prints them: for the organisation only, and coverage of a small school withheld);
+    `dates` gives each row's (dates counted, the school's own term dates) when known."""
     names = [name for name, _ in terms]
     opened = suppress_table({n: value_at(ind, "breaches.opened") or 0 for n, ind in terms}, threshold)
     closed = suppress_table({n: value_at(ind, "breaches.closed") or 0 for n, ind in terms}, threshold)
@@ -52,6 +55,8 @@ def term_table(terms: Sequence[tuple[str, Mapping[str, Any]]], year: Mapping[str
             + [year_b["closed"] if not closed.total_withheld else SECONDARY, prev_b.get("closed", NO_VALUE)],
         }
     )
+    if view is not None:
+        _from_plan(frame, view, list(labels), previous_year is not None)
     if dates:
         frame["Dates counted"] = [d for d, _ in dates]
         frame["School's term dates"] = [o for _, o in dates]
@@ -65,6 +70,21 @@ def term_table(terms: Sequence[tuple[str, Mapping[str, Any]]], year: Mapping[str
                                "included, so the terms add up to the year. " if dates else "")
                             + suppression_note(threshold))
     return table_html(gt, caption="Each term's figures, the year's and the year before's", wide=True)
+
+
+def _from_plan(frame: pd.DataFrame, view: ReportView, labels: list[str], with_previous: bool) -> None:
+    """The term table's protected columns as the plan prints them (in place): breaches for the organisation only."""
+    periods = [*labels, view.period] + ([view.previous] if with_previous else [])
+    totals = [view.breach_totals(p) for p in periods]
+    for column, measure in (("Breaches opened", "opened"), ("Breaches closed", "closed")):
+        if totals[0] is None:
+            frame.drop(columns=column, inplace=True)
+        else:
+            frame[column] = [t[measure] if t else NO_VALUE for t in totals] + [NO_VALUE] * (len(frame) - len(totals))
+    hidden = [not view.shown("read", label=p) for p in [*labels, view.period]]
+    hidden.append(hidden[-1])  # the year before's coverage of a school whose coverage is withheld this year
+    frame["Read the policy (at end)"] = [SECONDARY if h else v for h, v in
+                                         zip(hidden + [False] * len(frame), frame["Read the policy (at end)"])]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from policy_analytics.reports.formats import fmt_month, fmt_pct, is_missing, lab
 from policy_analytics.reports.markup import (
     BLUE, FONT, HATCH_DARK, HATCH_LIGHT, LIGHT_BLUE, ORANGE, TEXT, Block, note, plain_table,
 )
-from policy_analytics.reports.suppression import withhold_groups
+from policy_analytics.reports.plan import ReportView
+from policy_analytics.reports.suppression import withheld_groups
 
 
 PLOTLY_CONFIG = {
@@ -294,12 +295,13 @@ def response_chart(response_hours: Sequence[float | None], visible_hours: Sequen
 LABEL_COLUMN_PCT = 102  # where the coverage chart's figures start
 
 
-def coverage_chart(ind: Mapping[str, Any], target_pct: float, threshold: int, *, chart_id: str) -> Chart | Block:
-    """Acknowledgement coverage by staff group against the target; groups withheld (`withhold_groups`) not drawn."""
+def coverage_chart(ind: Mapping[str, Any], target_pct: float, threshold: int, *, chart_id: str,
+                   view: ReportView | None = None) -> Chart | Block:
+    """Acknowledgement coverage by staff group against the target; groups withheld (`withheld_groups`) not drawn."""
     import plotly.graph_objects as go
 
     groups = value_at(ind, "acknowledgements.by_group") or {}
-    withheld = withhold_groups(groups, threshold)
+    withheld = withheld_groups(ind, threshold, view)
     keys = [g for g in staff_groups_in_order(groups)
             if g not in withheld and not is_missing(groups[g].get("coverage_pct"))]
     if not keys and withheld.small:

@@ -21,8 +21,9 @@ from typing import Any
 import duckdb
 
 from policy_analytics import db, indicators, periods, policy_check, register
-from policy_analytics.errors import UsageError
+from policy_analytics.errors import UsageError, UserError
 from policy_analytics.periods import Period
+from policy_analytics.reports import plan
 from policy_analytics.settings import Settings, load_settings
 
 KINDS = ("termly", "annual")
@@ -53,6 +54,7 @@ class ReportData:
     cited: list[dict[str, str]] = field(default_factory=list)
     register_as_of: date | None = None
     policy: Any = None  # the annual report's policy_check.PolicyCheck, when [policy] document names the file
+    plan: plan.ReportView | None = None
 
     @property
     def scope(self) -> str:
@@ -202,6 +204,7 @@ def _read(
     cited = register.load_cited_legislation() if kind == "annual" else []
     register_as_of = register.register_as_of() if kind == "annual" else None
     policy = policy_check.check_settings_document(settings, the_period.end) if kind == "annual" else None
+    the_plan = safe_plan(con, settings, year_of(the_period), threshold)  # one decision for the year's reports
     reports: dict[str | None, ReportData] = {}
     for who in ([None] if organisation else []) + names:
         data = ReportData(
@@ -220,6 +223,7 @@ def _read(
             data.register_as_of, data.policy = register_as_of, policy
         events = next((t for t in data.ind["triggers"] if t["id"] == "review_events"), None)
         data.events = list(events["value"]) if events and isinstance(events.get("value"), list) else []
+        data.plan = plan.ReportView(the_plan, who or plan.ORGANISATION, the_period.label)
         reports[who] = data
     return Figures(kind=kind, period=the_period, taken_at=taken_at, schools=list(names), reports=reports)
 
@@ -259,3 +263,60 @@ def gather(
     found = read_figures(kind, period, None if not school else [school], warehouse, settings_path,
                          suppress_below, taken_at=generated_at)
     return next(iter(found.reports.values())) if school else found.reports[None]
+
+
+def family_figures(con: duckdb.DuckDBPyConnection, settings: Settings, year: str) -> plan.Family:
+    """The figures of every report of academic year YEAR (its terms and the year, with their comparison
+    periods; the organisation and every school), as plain data for the publication plan."""
+    the_year = periods.academic_year(year)
+    terms = periods.terms_of_year(the_year.label, settings)
+    roles = {"T1": terms[0], "T2": terms[1], "T3": terms[2], "Y": the_year,
+             "PT3": periods.previous(terms[0], settings), "PY": periods.previous(the_year, settings)}
+    schools = indicators.school_names(con)
+    figures: dict[tuple[str, str], dict[str, Any]] = {}
+    for period in roles.values():
+        for who, ind in indicators.compute_indicators_all(con, settings, period, schools).items():
+            figures[(who or plan.ORGANISATION, period.label)] = ind
+    return plan.Family(the_year.label, {r: p.label for r, p in roles.items()},
+                       {p.label: p.end for p in roles.values()}, schools, figures)
+
+
+def year_of(period: Period) -> str:
+    """The academic year a term or a year belongs to ('2025-26')."""
+    return period.label[:7]
+
+
+def year_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, threshold: int) -> plan.Plan:
+    """The publication plan of academic year YEAR's reports, decided from the warehouse's figures."""
+    return plan.decide(family_figures(con, settings, year), threshold)
+
+
+def safe_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, threshold: int) -> plan.Plan:
+    """`year_plan`, refused (`refuse_unsafe`) when the auditor finds a withheld count a reader could work out."""
+    return refuse_unsafe(year_plan(con, settings, year, threshold))
+
+
+def refuse_unsafe(the_plan: plan.Plan) -> plan.Plan:
+    """THE_PLAN, or a UserError naming the first withheld count its reports would let a reader work out."""
+    if the_plan.unsafe:
+        first = the_plan.unsafe[0].describe(the_plan.threshold)
+        raise UserError(
+            f"The reports of {the_plan.year} are not rendered: {len(the_plan.unsafe)} withheld count(s) could be "
+            f"worked out from the year's reports read together (first: {first}). "
+            f"Run policy-analytics audit --year {the_plan.year} to list them.")
+    return the_plan
+
+
+def audit_year(warehouse: str | Path | None, settings: Settings, year: str,
+               per_table: bool = False) -> tuple[plan.Plan, Any]:
+    """The publication plan of academic year YEAR's reports and the auditor's findings on it (PER_TABLE: on
+    what the reports printed before the plan, each table deciding alone)."""
+    from policy_analytics.reports import audit
+
+    con = db.connect(warehouse or None, settings, read_only=True)
+    try:
+        family = family_figures(con, settings, year)
+        the_plan = (plan.per_table_plan if per_table else plan.decide)(family, settings.suppress_below)
+    finally:
+        con.close()
+    return the_plan, audit.audit(the_plan)

@@ -17,10 +17,10 @@ from policy_analytics.reports.formats import (
 from policy_analytics.reports.markup import Block, bullet_list, heading, note
 from policy_analytics.reports.tables import (
     acknowledgement_table, breaches_table, breakdown_table, data_table, definitions_table, headline_table,
-    incident_flags_table, recirculation_table, response_table, review_banner, school_reasons, school_trigger_matrix,
-    schools_table, trigger_table,
+    COVERAGE_TRIGGER, incident_flags_table, recirculation_table, response_table, review_banner, school_reasons,
+    school_trigger_matrix, schools_table, trigger_table,
 )
-from policy_analytics.reports.suppression import withhold_groups, withhold_schools
+from policy_analytics.reports.suppression import withheld_groups, withheld_schools
 
 
 def show(*items: Any) -> None:
@@ -80,7 +80,7 @@ def _title_of(data: Any) -> str:
 def title_section(data: Any) -> Block:
     """The report's title, scope, period, when it was made, the review verdict and a contents list."""
     contents = "".join(f'<li><a href="#section-{a}">{html.escape(t)}</a></li>' for a, t in _sections(data))
-    verdict = review_banner(data.ind, data.settings).html
+    verdict = review_banner(data.ind, data.settings, hide_coverage=_coverage_hidden(data)).html
     parts = [
         f'<header class="report-header"><p class="report-kicker">{html.escape(data.settings.organisation_name)}</p>',
         f"<h1>{html.escape(_title_of(data))}</h1>",
@@ -106,7 +106,7 @@ def glance_section(data: Any) -> list[Any]:
     return [
         heading("At a glance", anchor="glance"),
         headline_table(data.ind, data.prev, data.settings, data.threshold, this_label=data.this_label,
-                       previous_label=data.previous_label),
+                       previous_label=data.previous_label, view=data.plan),
     ]
 
 
@@ -115,13 +115,21 @@ def triggers_section(data: Any) -> list[Any]:
     intro = ("The policy says it is reviewed every year and whenever law, guidance or case law changes, "
              "or a significant incident is reported. Each check below compares this "
              f"{_unit(data)} with those reasons.")
-    items = [heading("Review triggers", anchor="triggers", intro=intro), trigger_table(data.ind["triggers"], settings=data.settings)]
+    items = [heading("Review triggers", anchor="triggers", intro=intro),
+             trigger_table(data.ind["triggers"], settings=data.settings, hide_coverage=_coverage_hidden(data))]
     if data.kind == "annual":
-        fired = [t for t in data.ind["triggers"] if t.get("fired")]
+        fired = [t for t in data.ind["triggers"] if t.get("fired")
+                 and not (_coverage_hidden(data) and t.get("id") == COVERAGE_TRIGGER)]
         items.append(heading("Evidence for each trigger that fired", 3))
         items.append(bullet_list([f"{trigger_label(t['id'], data.settings)}: {t.get('reason')}" for t in fired]
                                  or ["No trigger fired this year."]))
     return items
+
+
+def _coverage_hidden(data: Any) -> bool:
+    """Whether the plan withholds the report's own coverage (a small school's)."""
+    view = getattr(data, "plan", None)
+    return view is not None and not view.shown("read")
 
 
 def incidents_section(data: Any) -> list[Any]:
@@ -174,16 +182,26 @@ def breaches_section(data: Any) -> list[Any]:
     b, n, unit = data.ind["breaches"], data.threshold, _unit(data)
     intro = ("Investigations of suspected breaches of the policy by staff. Small numbers are hidden so that no "
              "colleague can be identified.")
-    return [
+    items = [
         heading("Breach investigations", anchor="breaches", intro=intro),
-        breaches_table(data.ind, data.prev, n, data.this_label, data.previous_label),
+        breaches_table(data.ind, data.prev, n, data.this_label, data.previous_label, view=data.plan),
+    ]
+    if data.plan is not None and data.plan.breach_totals() is None:
+        return items[:2]  # a school's report: breaches are published for the organisation only
+    outcomes = data.plan.breakdown("by_outcome") if data.plan is not None else None
+    rules = data.plan.breakdown("by_rule") if data.plan is not None else None
+    if data.plan is not None and outcomes is None:
+        return items + [note("Outcomes and rules are published for the year as a whole, in the annual report, "
+                             "to protect the colleagues involved.", "note")]
+    return items + [
         heading("Outcomes of investigations closed", 3),
         breakdown_table(b.get("by_outcome", {}), n, domain="outcome", heading="Outcome", value_label="Closed",
                         table_id="breach-outcomes", order=list(OUTCOME_LABELS),
-                        empty_text=f"No investigations were closed in this {unit}."),
+                        empty_text=f"No investigations were closed in this {unit}.", published=outcomes),
         heading("What the investigations opened were about", 3),
         breakdown_table(b.get("by_rule", {}), n, domain="rule", heading="Rule", value_label="Opened",
-                        table_id="breach-rules", empty_text=f"No investigations were opened in this {unit}."),
+                        table_id="breach-rules", empty_text=f"No investigations were opened in this {unit}.",
+                        published=rules),
     ]
 
 
@@ -192,17 +210,17 @@ def acknowledgements_section(data: Any) -> list[Any]:
     intro = (f"Staff in post at the end of the {_unit(data)} who had confirmed reading policy version "
              f"{data.settings.policy_version}, by staff group.")
     by_group = data.ind["acknowledgements"]["by_group"]
-    withheld = withhold_groups(by_group, data.threshold)
+    withheld = withheld_groups(data.ind, data.threshold, data.plan)
     hidden = [g for g in staff_groups_in_order(by_group) if g in withheld]
     items: list[Any] = [
         heading("Staff who have read the policy", anchor="acknowledgements", intro=intro),
         coverage_chart(data.ind, data.settings.targets.acknowledgement_coverage_pct, data.threshold,
-                       chart_id="chart-coverage"),
+                       chart_id="chart-coverage", view=data.plan),
     ]
     if hidden and len(hidden) < len(by_group):
         names = [label("staff_group", g) for g in hidden]
         items.append(note(f"Not drawn, to protect colleagues in small groups: {and_list(names)} (see the table)."))
-    items.append(acknowledgement_table(data.ind, data.settings, data.threshold))
+    items.append(acknowledgement_table(data.ind, data.settings, data.threshold, view=data.plan))
     return items
 
 
@@ -212,13 +230,13 @@ def schools_section(data: Any) -> list[Any]:
         return []
     intro = "Each school's own figures. Small numbers of breach investigations are hidden."
     items: list[Any] = [heading("Schools", anchor="schools", intro=intro),
-                        schools_table(data.per_school, data.ind, data.threshold)]
+                        schools_table(data.per_school, data.ind, data.threshold, view=data.plan)]
     if not data.no_incidents:
         items.append(bar_chart(data.ind["incidents"].get("by_school", {}), domain=None, title="Incidents by school",
                                value_title="Incidents reported", category_title="School", chart_id="chart-school",
                                empty_text="No incidents were reported."))
     items.append(heading("Review checks by school", 3))
-    withheld = withhold_schools(data.per_school, data.threshold)
+    withheld = withheld_schools(data.per_school, data.threshold, data.plan)
     items.append(school_trigger_matrix(data.per_school, withheld, settings=data.settings))
     for name in data.schools:
         ind = data.per_school[name]
@@ -256,7 +274,7 @@ def terms_section(data: Any) -> list[Any]:
     return [
         heading("Term by term", anchor="terms", intro=intro),
         term_table(current, data.ind, data.prev, data.threshold, data.period.label, data.previous.label,
-                   dates=dates),
+                   dates=dates, view=data.plan, labels=[p.label for p, _ in data.terms]),
         term_chart([(n, ind["incidents"]["total"]) for n, ind in current],
                    [(n, ind["incidents"]["total"]) for n, (_, ind) in zip(names, data.previous_terms)],
                    data.period.label, data.previous.label, chart_id="chart-terms"),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policy_analytics.reports.formats import NO_VALUE, fmt_count, fmt_days, is_missing, staff_groups_in_order, value_at
+from policy_analytics.reports.plan import ReportView
 
 SECONDARY = "[c]"
 
@@ -244,3 +245,31 @@ GROUP_SUPPRESSION_NOTE = (
 def group_suppression_note(threshold: int) -> str:
     """The footnote explaining how small staff groups are withheld."""
     return GROUP_SUPPRESSION_NOTE.format(m=threshold - 1, n=threshold)
+
+
+def withheld_groups(ind: Mapping[str, Any], threshold: int, view: ReportView | None = None) -> WithheldGroups:
+    """The staff groups a report withholds: as the publication plan's VIEW decides, else `withhold_groups`."""
+    groups = value_at(ind, "acknowledgements.by_group") or {}
+    if view is not None:
+        small, withheld = view.groups()
+        unpublished = tuple(g for g in groups if g not in small + withheld and not view.shown("staff", g))
+        return WithheldGroups(small, withheld + unpublished)
+    return withhold_groups(groups, threshold)
+
+
+def withheld_schools(per_school: Mapping[str, Mapping[str, Any]], threshold: int,
+                     view: ReportView | None = None) -> WithheldGroups:
+    """The schools whose coverage the organisation report withholds: as the plan's VIEW decides, else
+    `withhold_schools`."""
+    if view is not None:
+        return WithheldGroups(*view.schools_withheld())
+    return withhold_schools(per_school, threshold)
+
+
+def published_breaches(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, threshold: int,
+                       view: ReportView | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Breach totals this period and the one before as printed: from the plan's VIEW when there is one
+    (empty for a school: breaches are published for the organisation only), else table by table."""
+    if view is not None:
+        return view.breach_totals() or {}, (view.breach_totals(view.previous) or {}) if prev else {}
+    return breach_totals(ind, threshold), (breach_totals(prev, threshold) if prev else {})

@@ -25,9 +25,11 @@ from policy_analytics.reports.formats import (
 from policy_analytics.reports.markup import (
     FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note, visually_hidden,
 )
+from policy_analytics.reports.plan import ORGANISATION, ReportView
 from policy_analytics.reports.suppression import (
     SECONDARY, breach_totals, days_to_close, group_suppression_note, suppress_table, suppress_value,
-    WithheldGroups, school_suppression_note, suppression_note, withhold_groups, withhold_schools,
+    WithheldGroups, school_suppression_note, suppression_note, withheld_groups, withheld_schools,
+    published_breaches, withhold_groups, withhold_schools,  # noqa: F401  (the tables' rules, as tests name them)
 )
 
 
@@ -108,17 +110,19 @@ class HeadlineRow:
 
 
 def headline_rows(
-    ind: Mapping[str, Any], prev: Mapping[str, Any] | None, settings: Any, threshold: int
+    ind: Mapping[str, Any], prev: Mapping[str, Any] | None, settings: Any, threshold: int,
+    view: ReportView | None = None,
 ) -> list[HeadlineRow]:
-    """The headline figures against targets and against the comparison period (labels from the metric dictionary)."""
+    """The headline figures against targets and against the comparison period (labels from the metric dictionary);
+    with a publication plan's VIEW, its protected counts as the plan prints them."""
     t = settings.targets
     trig = triggers_by_id(ind)
 
     def status(trigger_id: str) -> str:
         return trigger_status(trig.get(trigger_id))
 
-    cur_b = breach_totals(ind, threshold)
-    prev_b = breach_totals(prev, threshold) if prev else {}
+    cur_b, prev_b = published_breaches(ind, prev, threshold, view)
+    hide_coverage = view is not None and not view.shown("read")
     prev_total = value_at(ind, "incidents.previous_total")
     if prev_total is None:
         prev_total = value_at(prev, "incidents.total")
@@ -140,11 +144,13 @@ def headline_rows(
         row("response.median_hours", fmt_hours, NO_VALUE, NO_VALUE),
         row("response.still_visible", fmt_count, NO_VALUE, NO_VALUE),
         row("recirculation.wide_spread", fmt_count, "Review if 1 or more", status("recirculation")),
-        row("acknowledgements.coverage_pct", lambda v: fmt_pct(v, t.acknowledgement_coverage_pct), f"At least {t.acknowledgement_coverage_pct:g}%",
-            status("acknowledgement_coverage")),
-        HeadlineRow("breaches.opened", metric_label("breaches.opened"), cur_b["opened"],
+        row("acknowledgements.coverage_pct",
+            (lambda v: SECONDARY) if hide_coverage else (lambda v: fmt_pct(v, t.acknowledgement_coverage_pct)),
+            f"At least {t.acknowledgement_coverage_pct:g}%",
+            SECONDARY if hide_coverage else status("acknowledgement_coverage")),
+        HeadlineRow("breaches.opened", metric_label("breaches.opened"), cur_b.get("opened", NO_VALUE),
                     prev_b.get("opened", NO_VALUE), NO_VALUE, NO_VALUE),
-        HeadlineRow("breaches.closed", metric_label("breaches.closed"), cur_b["closed"],
+        HeadlineRow("breaches.closed", metric_label("breaches.closed"), cur_b.get("closed", NO_VALUE),
                     prev_b.get("closed", NO_VALUE), NO_VALUE, NO_VALUE),
         HeadlineRow("review.next_due", metric_label("review.next_due"), fmt_date(value_at(ind, "review.next_due")),
                     NO_VALUE, f"Every {settings.review_interval_months} months", status("annual_review_due")),
@@ -160,9 +166,10 @@ def headline_table(
     this_label: str = "This period",
     previous_label: str = "Last period",
     table_id: str = "headline",
+    view: ReportView | None = None,
 ) -> Block:
     """The headline panel: figures against targets and against the comparison period."""
-    rows = headline_rows(ind, prev, settings, threshold)
+    rows = headline_rows(ind, prev, settings, threshold, view)
     frame = pd.DataFrame(
         {
             "Measure": [r.measure for r in rows],
@@ -189,13 +196,15 @@ def headline_table(
 
 def trigger_table(
     triggers: Sequence[Mapping[str, Any]], *, table_id: str = "triggers", title: str | None = None,
-    only_fired: bool = False, settings: Any = None,
+    only_fired: bool = False, settings: Any = None, hide_coverage: bool = False,
 ) -> Block:
-    """The review triggers as a traffic-light table with the reason for each."""
+    """The review triggers as a traffic-light table with the reason for each; with HIDE_COVERAGE (a small
+    school's coverage withheld by the plan) the coverage check shows [c] and no reason."""
+    triggers = [withhold_coverage(t) if hide_coverage and t.get("id") == COVERAGE_TRIGGER else t for t in triggers]
     chosen = [t for t in triggers if t.get("fired") or not only_fired]
     if not chosen:
         return note("No review trigger fired." if only_fired else "No review triggers were computed.", "empty")
-    statuses = [trigger_status(t) for t in chosen]
+    statuses = [SECONDARY if t.get("fired") is None else trigger_status(t) for t in chosen]
     # Three columns, so that the reason (which states the value and the threshold) fits a phone's width.
     frame = pd.DataFrame(
         {
@@ -212,12 +221,22 @@ def trigger_table(
     return table_html(gt, caption=title or "The review checks, each with its status and why")
 
 
-def review_banner(ind: Mapping[str, Any], settings: Any = None) -> Block:
-    """One sentence: whether a policy review is recommended, with the checks that say so."""
-    fired = [trigger_label(t["id"], settings) for t in ind.get("triggers", []) if t.get("fired")]
-    if ind.get("review_recommended") or fired:
+def withhold_coverage(trigger: Mapping[str, Any]) -> dict[str, Any]:
+    """The coverage check with its status and reason withheld (the figures of a small school)."""
+    return {**trigger, "fired": None, "reason": "Withheld ([c]) to protect colleagues in a small school."}
+
+
+def review_banner(ind: Mapping[str, Any], settings: Any = None, hide_coverage: bool = False) -> Block:
+    """One sentence: whether a policy review is recommended, with the checks that say so (HIDE_COVERAGE: the
+    coverage check's verdict withheld, a small school's)."""
+    shown = [t for t in ind.get("triggers", []) if not (hide_coverage and t.get("id") == COVERAGE_TRIGGER)]
+    fired = [trigger_label(t["id"], settings) for t in shown if t.get("fired")]
+    if fired or (ind.get("review_recommended") and not hide_coverage):
         text = f"{REVIEW}: a review of the policy is recommended ({'; '.join(fired)})."
         return Block(f'<p class="report-banner report-banner-review">{html.escape(text)}</p>')
+    if hide_coverage:
+        words = "No review trigger fired in this period other than, perhaps, the coverage check, which is withheld ([c])."
+        return Block(f'<p class="report-banner">{html.escape(words)}</p>')
     return Block(f'<p class="report-banner report-banner-ok">{html.escape(OK + ": no review trigger fired in this period.")}</p>')
 
 
@@ -304,16 +323,31 @@ def recirculation_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, 
                                       "where the number of shares was recorded.")
 
 
+BREACHES_FOR_ORGANISATION = ("Breach investigations are published for the organisation as a whole, and only as far "
+                             "as they are numerous enough to be shown without identifying colleagues (see the annual "
+                             "report).")
+
+
 def breaches_table(ind: Mapping[str, Any], prev: Mapping[str, Any] | None, threshold: int, this_label: str,
-                   previous_label: str, table_id: str = "breaches") -> Block:
+                   previous_label: str, table_id: str = "breaches", view: ReportView | None = None) -> Block:
     """Breach investigations opened, closed and open at the end, and days to close (suppressed counts)."""
-    cur, old = breach_totals(ind, threshold), (breach_totals(prev, threshold) if prev else {})
+    cur, old = published_breaches(ind, prev, threshold, view)
+    if not cur:
+        return note(BREACHES_FOR_ORGANISATION, "note")
+
+    def days(figures: Mapping[str, Any] | None, label: str | None) -> str:
+        if figures is None:
+            return NO_VALUE
+        if view is not None and not view.shown("closed", label=label, scope=ORGANISATION):
+            return SECONDARY
+        return days_to_close(figures, threshold)
+
     rows = [
         (metric_label("breaches.opened"), cur["opened"], old.get("opened", NO_VALUE)),
         (metric_label("breaches.closed"), cur["closed"], old.get("closed", NO_VALUE)),
         (metric_label("breaches.open_at_end"), cur["open_at_end"], old.get("open_at_end", NO_VALUE)),
-        (metric_label("breaches.median_days_to_close"), days_to_close(ind, threshold),
-         days_to_close(prev, threshold) if prev else NO_VALUE),
+        (metric_label("breaches.median_days_to_close"), days(ind, None),
+         days(prev, view.previous if view is not None else None)),
     ]
     return _compare_table(rows, table_id, this_label, previous_label,
                           caption="Breach investigations, this period and last",
@@ -331,8 +365,13 @@ def breakdown_table(
     table_id: str,
     order: Sequence[str] | None = None,
     empty_text: str,
+    published: tuple[dict[str, str], str, bool] | None = None,
 ) -> Block:
-    """A suppressed breakdown (breaches by outcome, by rule or by school) with its total."""
+    """A suppressed breakdown (breaches by outcome, by rule or by school) with its total; PUBLISHED, the
+    plan's (items' texts, total's text, not shown at all), decides what is printed when given."""
+    if published is not None:
+        return _published_breakdown(published, threshold, domain=domain, heading=heading, value_label=value_label,
+                                    table_id=table_id, order=order, empty_text=empty_text)
     counts = {k: v for k, v in (counts or {}).items() if v}
     if order:
         keys = [k for k in order if k in counts] + sorted(k for k in counts if k not in order)
@@ -343,11 +382,32 @@ def breakdown_table(
     if not ordered:
         return note(empty_text, "empty")
     if result.collapsed:
-        return note(
-            f"Fewer than {threshold} in total ({result.total}): not broken down by {heading.lower()}, "
-            "to protect the colleagues involved.", "note")
-    frame = pd.DataFrame({heading: [label(domain, k) for k in keys] + ["Total"],
-                          "value": [result.cells[k] for k in keys] + [result.total]})
+        return _collapsed_note(threshold, result.total, heading)
+    return _breakdown_frame(keys, [result.cells[k] for k in keys], result.total, threshold, domain=domain,
+                            heading=heading, value_label=value_label, table_id=table_id)
+
+
+def _collapsed_note(threshold: int, total: str, heading: str) -> Block:
+    return note(f"Fewer than {threshold} in total ({total}): not broken down by {heading.lower()}, "
+                "to protect the colleagues involved.", "note")
+
+
+def _published_breakdown(published: tuple[dict[str, str], str, bool], threshold: int, *, domain: str, heading: str,
+                         value_label: str, table_id: str, order: Sequence[str] | None, empty_text: str) -> Block:
+    """A breakdown as the publication plan prints it (items withheld as [c] are listed, zeros shown left out)."""
+    cells, total, collapsed = published
+    if collapsed:
+        return _collapsed_note(threshold, total, heading)
+    if not cells:
+        return note(empty_text, "empty")
+    keys = [k for k in (order or []) if k in cells] + sorted(k for k in cells if k not in (order or []))
+    return _breakdown_frame(keys, [cells[k] for k in keys], total, threshold, domain=domain, heading=heading,
+                            value_label=value_label, table_id=table_id)
+
+
+def _breakdown_frame(keys: Sequence[str], values: Sequence[str], total: str, threshold: int, *, domain: str,
+                     heading: str, value_label: str, table_id: str) -> Block:
+    frame = pd.DataFrame({heading: [label(domain, k) for k in keys] + ["Total"], "value": [*values, total]})
     gt = gt_table(frame, table_id, stub=heading).cols_label(value=value_label).cols_align("right", columns="value")
     from great_tables import loc, style
 
@@ -358,13 +418,17 @@ def breakdown_table(
 
 
 def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
-                          table_id: str = "acknowledgements") -> Block:
-    """Acknowledgement coverage by staff group, with the target; small groups withheld (`withhold_groups`)."""
+                          table_id: str = "acknowledgements", view: ReportView | None = None) -> Block:
+    """Acknowledgement coverage by staff group, with the target; small groups withheld (`withheld_groups`)."""
     ack = ind.get("acknowledgements", {}) or {}
     groups = ack.get("by_group", {}) or {}
     keys = staff_groups_in_order(groups)
-    withheld = withhold_groups(groups, threshold)
+    withheld = withheld_groups(ind, threshold, view)
     target = settings.targets.acknowledgement_coverage_pct
+    if view is not None and view.text("staff") is None:
+        return note("Staff figures are published for the organisation as a whole only, to protect colleagues.", "note")
+    if view is not None and any(not view.text("staff", g) for g in keys):
+        keys = []  # not broken down by group (fewer than N staff in post, or groups published for the organisation)
 
     def cells(figures: Mapping[str, Any]) -> list[str]:
         pct = figures.get("coverage_pct")
@@ -376,7 +440,12 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
             return [suppress_value(groups[group].get("active_staff"), threshold)] + [SECONDARY] * 3
         return [SECONDARY] * 4 if group in withheld else cells(groups[group])
 
-    rows = [group_cells(g) for g in keys] + [cells(ack)]
+    def all_staff() -> list[str]:
+        if view is None or view.shown("read"):
+            return cells(ack)
+        return [view.text("staff") or SECONDARY] + [SECONDARY] * 3
+
+    rows = [group_cells(g) for g in keys] + [all_staff()]
     columns = ["Staff in post", "Have read it", "Share", "Status"]
     frame = pd.DataFrame({"Staff group": [label("staff_group", g) for g in keys] + ["All staff"],
                           **{c: [r[i] for r in rows] for i, c in enumerate(columns)}})
@@ -457,12 +526,13 @@ def school_review(ind: Mapping[str, Any], withheld: bool) -> str:
 
 
 def schools_table(per_school: Mapping[str, Mapping[str, Any]], org: Mapping[str, Any], threshold: int,
-                  table_id: str = "schools") -> Block:
+                  table_id: str = "schools", view: ReportView | None = None) -> Block:
     """One row per school: incidents, removal within target, coverage (small schools withheld), breaches
-    opened (suppressed), review."""
+    opened (suppressed; not at all with a publication plan, which publishes breaches for the organisation only),
+    review."""
     names = list(per_school)
     opened = suppress_table({n: value_at(per_school[n], "breaches.opened") or 0 for n in names}, threshold)
-    withheld = withhold_schools(per_school, threshold)
+    withheld = withheld_schools(per_school, threshold, view)
     review = [school_review(per_school[n], n in withheld) for n in names]
     breach_cells = [SECONDARY if opened.collapsed else opened.cells[n] for n in names]
     coverage = [SECONDARY if n in withheld else fmt_pct(value_at(per_school[n], "acknowledgements.coverage_pct"))
@@ -478,13 +548,17 @@ def schools_table(per_school: Mapping[str, Mapping[str, Any]], org: Mapping[str,
             "Review": review + [status_text(bool(org.get("review_recommended")))],
         }
     )
+    if view is not None:
+        frame = frame.drop(columns="Breaches opened")
     gt = gt_table(frame, table_id, stub="School").cols_align(
-        "right", columns=["Incidents", "Significant", "Removed in time", "Read the policy", "Breaches opened"])
+        "right", columns=[c for c in ("Incidents", "Significant", "Removed in time", "Read the policy",
+                                      "Breaches opened") if c in frame.columns])
     gt = style_status(gt, "Review", frame["Review"].tolist())
     gt = gt.tab_source_note("Removed in time: share of incidents needing removal that were removed within the target. "
                             "Read the policy: share of staff in post who have confirmed reading the current version. "
                             + suppression_note(threshold)
-                            + (" " + school_suppression_note(threshold) if withheld.small else ""))
+                            + (" " + school_suppression_note(threshold) if withheld.small or withheld.secondary
+                               else ""))
     return table_html(gt, caption="Each school's figures and review status", wide=True)
 
 

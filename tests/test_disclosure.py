@@ -1,0 +1,288 @@
+"""Disclosure control across a year's reports read together: the publication plan and its auditor.
+
+Each route by which a reader of all of a year's reports could work out a withheld count is rebuilt on a
+hand-made warehouse: the reports as they printed before the plan (each table deciding alone) expose the
+count, and the plan keeps it safe. A property test checks random small trusts, and a brute-force search
+agrees with the auditor's integer programming on small cases.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
+
+from policy_analytics import cli
+from policy_analytics.errors import UserError
+from policy_analytics.reports import audit, data, plan
+from policy_analytics.settings import Settings
+
+YEAR = "2025-26"
+AUTUMN, SPRING, SUMMER, LAST_SUMMER = "2025-26-autumn", "2025-26-spring", "2025-26-summer", "2024-25-summer"
+N = 3
+THREE_SCHOOLS = Settings(schools=("Alder School", "Birch School", "Cedar School"))
+WITH_CENTRAL_TEAM = Settings(schools=("Alder School", "Birch School", "Central team"))
+ORG = plan.ORGANISATION
+
+
+def before_and_after(w) -> tuple[plan.Plan, audit.Audit, plan.Plan, audit.Audit]:
+    """The year's plan as the tables printed it alone, and as the publication plan decides it, each audited."""
+    family = data.family_figures(w.con, w.settings, YEAR)
+    old, new = plan.per_table_plan(family, N), plan.decide(family, N)
+    return old, audit.audit(old), new, audit.audit(new)
+
+
+def finding(result: audit.Audit, key: plan.Key) -> audit.Finding:
+    return next(f for f in result.findings if f.key == key)
+
+
+def staff(w, school: str, group: str, count: int, read: int, prefix: str) -> None:
+    """COUNT staff of GROUP in post at SCHOOL since 2020, READ of whom read the policy in 2024."""
+    for i in range(count):
+        w.staff(f"{prefix}{i}", staff_group=group, school=school, start_date=date(2020, 1, 1),
+                acknowledged_at=datetime(2024, 9, 2, 9) if i < read else None)
+
+
+def test_schools_adding_up_to_the_organisation_no_longer_give_away_each_school(make_warehouse):
+    # The organisation shows 6 contractors and every school <3: before, each school had to have 2.
+    w = make_warehouse(THREE_SCHOOLS)
+    for n, school in enumerate(THREE_SCHOOLS.schools):
+        staff(w, school, "contractor", 2, 1, f"C{n}-")
+        staff(w, school, "teaching", 10, 9, f"T{n}-")
+    old, old_audit, new, new_audit = before_and_after(w)
+    key = ("Alder School", AUTUMN, plan.STAFF, "contractor")
+    assert old.text((ORG, AUTUMN, plan.STAFF, "contractor")) == "6" and old.text(key) == "<3"
+    assert (finding(old_audit, key).low, finding(old_audit, key).high) == (2, 2)
+    assert not finding(old_audit, key).safe
+    assert "schools add up to the organisation" in finding(old_audit, key).routes
+    assert new.text(key) == "<3"
+    assert (finding(new_audit, key).low, finding(new_audit, key).high) == (1, 2)
+    assert new_audit.safe and new.unsafe == []
+
+
+def test_terms_adding_up_to_the_year_no_longer_give_away_a_term(make_warehouse):
+    # Opened: autumn 3, spring 0, summer 2, year 5. Before, the autumn report printed 3 and the year 5, so the
+    # annual term table's summer <3 was 2.
+    w = make_warehouse()
+    for i, day in enumerate([date(2025, 10, 1), date(2025, 10, 2), date(2025, 10, 3), date(2026, 5, 1),
+                             date(2026, 5, 2)]):
+        w.breach(f"B{i}", day)
+    old, old_audit, new, new_audit = before_and_after(w)
+    key = (ORG, SUMMER, "opened", plan.TOTAL)
+    assert old.text((ORG, AUTUMN, "opened", plan.TOTAL)) == "3" and old.text((ORG, YEAR, "opened", "")) == "5"
+    assert (finding(old_audit, key).low, finding(old_audit, key).high) == (2, 2)
+    assert new.text(key) == "<3"
+    assert finding(new_audit, key).low == 1 and finding(new_audit, key).high >= 2
+    assert new_audit.safe
+
+
+def test_stock_and_flow_no_longer_gives_away_the_opened(make_warehouse):
+    # Open at the end of last summer 4; this autumn opened 2 (<3), closed 3, open at the end 3: before, 4 + x - 3 = 3
+    # made the opened exactly 2, from the breaches table's two columns alone.
+    w = make_warehouse()
+    for i in range(4):
+        w.breach(f"P{i}", date(2025, 5, 1), date(2025, 10, 10) if i < 3 else None, outcome="informal_advice")
+    w.breach("A0", date(2025, 11, 1))
+    w.breach("A1", date(2025, 11, 2))
+    old, old_audit, new, new_audit = before_and_after(w)
+    key = (ORG, AUTUMN, "opened", plan.TOTAL)
+    assert [old.text((ORG, AUTUMN, m, "")) for m in ("opened", "closed", "open_at_end")] == ["<3", "3", "3"]
+    assert old.text((ORG, LAST_SUMMER, "open_at_end", "")) == "4"
+    assert (finding(old_audit, key).low, finding(old_audit, key).high) == (2, 2)
+    assert "open at the start + opened - closed = open at the end" in finding(old_audit, key).routes
+    assert finding(new_audit, key).low <= 1 and finding(new_audit, key).high >= 2
+    assert new_audit.safe
+
+
+def test_a_two_person_central_team_is_not_given_away_by_its_own_report(make_warehouse):
+    # The central team's own report printed All staff 2, 1 read, and its groups <3 <3, so each group had 1; the
+    # organisation's and the other schools' leadership figures then said whether its leader had read the policy.
+    w = make_warehouse(WITH_CENTRAL_TEAM)
+    for n, school in enumerate(("Alder School", "Birch School")):
+        staff(w, school, "leadership", 5, 5, f"L{n}-")
+        staff(w, school, "support", 10, 8, f"S{n}-")
+        staff(w, school, "teaching", 20, 18, f"T{n}-")
+    staff(w, "Central team", "leadership", 1, 1, "CL")
+    staff(w, "Central team", "support", 1, 0, "CS")
+    old, old_audit, new, new_audit = before_and_after(w)
+    key = ("Central team", AUTUMN, plan.READ, "leadership")
+    assert old.text(("Central team", AUTUMN, plan.STAFF, "")) == "2"
+    assert old.text(("Central team", AUTUMN, plan.READ, "")) == "1"
+    assert (finding(old_audit, key).low, finding(old_audit, key).high) == (1, 1)
+    assert new.text(("Central team", AUTUMN, plan.STAFF, "")) == "<3"
+    assert new.text(("Central team", AUTUMN, plan.READ, "")) == "[c]"
+    assert finding(new_audit, key).high > finding(new_audit, key).low
+    assert new_audit.safe
+
+
+def test_a_withheld_count_is_withheld_in_every_report_of_the_year(make_warehouse):
+    # One decision per count: the termly and the annual views of the same plan print the same text.
+    w = make_warehouse()
+    for i, day in enumerate([date(2025, 10, 1), date(2025, 10, 2), date(2025, 10, 3), date(2026, 5, 1)]):
+        w.breach(f"B{i}", day)
+    new = plan.decide(data.family_figures(w.con, w.settings, YEAR), N)
+    autumn, annual = plan.ReportView(new, ORG, AUTUMN), plan.ReportView(new, ORG, YEAR)
+    spring = plan.ReportView(new, ORG, SPRING)
+    assert autumn.breach_totals()["opened"] == annual.breach_totals(AUTUMN)["opened"]
+    assert spring.breach_totals(AUTUMN) == autumn.breach_totals()  # spring's "last term" column
+    assert plan.ReportView(new, "Alder School", AUTUMN).breach_totals() is None  # organisation only
+
+
+def test_the_auditor_command_lists_unsafe_counts_and_exits_1(make_warehouse, capsys):
+    w = make_warehouse()
+    for i, day in enumerate([date(2025, 10, 1), date(2025, 10, 2), date(2025, 10, 3), date(2026, 5, 1),
+                             date(2026, 5, 2)]):
+        w.breach(f"B{i}", day)
+    w.close()
+    common = ["--year", YEAR, "--db", str(w.path)]
+    assert cli.main(["audit", *common, "--per-table"]) == 1
+    out = capsys.readouterr().out
+    assert "UNSAFE All schools, 2025-26-summer, breaches opened: shown <3, but it is exactly 2" in out
+    assert "terms add up to the year" in out
+    assert cli.main(["audit", *common]) == 0
+    assert "Unsafe: 0 of the" in capsys.readouterr().out
+
+
+def test_reports_refuse_a_plan_the_auditor_finds_unsafe(make_warehouse):
+    w = make_warehouse(THREE_SCHOOLS)
+    for n, school in enumerate(THREE_SCHOOLS.schools):
+        staff(w, school, "contractor", 2, 1, f"C{n}-")
+        staff(w, school, "teaching", 10, 9, f"T{n}-")
+    primary_only = plan.decide(data.family_figures(w.con, w.settings, YEAR), N, max_rounds=0)
+    assert primary_only.unsafe
+    with pytest.raises(UserError, match="not rendered"):
+        data.refuse_unsafe(primary_only)
+
+
+# ---------------------------------------------------------------------------------------------
+# Random small trusts
+# ---------------------------------------------------------------------------------------------
+
+GROUPS = ("teaching", "support", "contractor")
+RULES = ("disrepute", "unlawful")
+OUTCOMES = ("informal_advice", "written_warning")
+ROLES = ("PT3", "T1", "T2", "T3")  # the term before the year, then its three terms
+
+
+def _family(schools: list[str], breaches: list[tuple], roster: list[tuple]) -> plan.Family:
+    """A year's figures worked out by hand from records: breaches (school, opened term 0-3, closed term or None,
+    rule, outcome) and staff (school, group, term read 1-3 or None), everyone in post all year."""
+    labels = {"PT3": LAST_SUMMER, "T1": AUTUMN, "T2": SPRING, "T3": SUMMER, "Y": YEAR, "PY": "2024-25"}
+    ends = {LAST_SUMMER: date(2025, 8, 31), AUTUMN: date(2025, 12, 31), SPRING: date(2026, 4, 5),
+            SUMMER: date(2026, 8, 31), YEAR: date(2026, 8, 31), "2024-25": date(2025, 8, 31)}
+    span = {"PT3": (0, 0), "T1": (1, 1), "T2": (2, 2), "T3": (3, 3), "Y": (1, 3), "PY": (0, 0)}
+    figures = {}
+    for scope in [ORG, *schools]:
+        mine = [b for b in breaches if scope in (ORG, b[0])]
+        people = [r for r in roster if scope in (ORG, r[0])]
+        for role, (first, last) in span.items():
+            opened = [b for b in mine if first <= b[1] <= last]
+            closed = [b for b in mine if b[2] is not None and first <= b[2] <= last]
+            by_group = {}
+            for g in GROUPS:
+                in_group = [r for r in people if r[1] == g]
+                if in_group:
+                    by_group[g] = {"active_staff": len(in_group),
+                                   "acknowledged": sum(1 for r in in_group if r[2] is not None and r[2] <= last)}
+            figures[(scope, labels[role])] = {
+                "breaches": {"opened": len(opened), "closed": len(closed),
+                             "open_at_end": sum(1 for b in mine if b[1] <= last and (b[2] is None or b[2] > last)),
+                             "by_rule": {r: n for r in RULES if (n := sum(1 for b in opened if b[3] == r))},
+                             "by_outcome": {o: n for o in OUTCOMES if (n := sum(1 for b in closed if b[4] == o))}},
+                "acknowledgements": {"active_staff": len(people),
+                                     "acknowledged": sum(v["acknowledged"] for v in by_group.values()),
+                                     "by_group": by_group},
+            }
+    return plan.Family(YEAR, labels, ends, schools, figures)
+
+
+@st.composite
+def small_trusts(draw) -> plan.Family:
+    schools = [f"School {i}" for i in range(draw(st.integers(2, 4)))]
+    school = st.sampled_from(schools)
+    breaches = []
+    for _ in range(draw(st.integers(0, 6))):
+        opened = draw(st.integers(0, 3))
+        closed = draw(st.one_of(st.none(), st.integers(opened, 3)))
+        breaches.append((draw(school), opened, closed, draw(st.sampled_from(RULES)), draw(st.sampled_from(OUTCOMES))))
+    roster = [(draw(school), draw(st.sampled_from(GROUPS)), draw(st.one_of(st.none(), st.integers(1, 3))))
+              for _ in range(draw(st.integers(1, 14)))]
+    return _family(schools, breaches, roster)
+
+
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_trusts())
+def test_random_small_trusts_leave_no_withheld_count_to_be_worked_out(family):
+    decided = plan.decide(family, N)
+    result = audit.audit(decided)
+    assert result.safe, [f.describe(N) for f in result.unsafe]
+    for key, value in decided.values.items():  # every count printed as a number is the true count
+        if decided.status[key] == plan.SHOWN:
+            assert decided.text(key) == f"{value:,}"
+        elif decided.status[key] == plan.SMALL:
+            assert 0 < value < N
+
+
+def brute_force(p: plan.Plan, cap: int) -> dict[plan.Key, tuple[int, int]]:
+    """Every assignment of 0..CAP to the cells not shown that fits the symbols and the relations: each cell's least
+    and greatest value. Written without the auditor's solver: a depth-first search over the cells, checking each
+    relation as soon as all its cells have a value."""
+    unknown = p.withheld()
+    allowed = {}
+    for k in unknown:
+        state = p.status[k]
+        if state == plan.SMALL:
+            allowed[k] = range(1, N)
+        elif state == plan.WITHHELD and k[2] != plan.READ:
+            allowed[k] = [0, *range(N, cap + 1)]
+        else:
+            allowed[k] = range(0, cap + 1)
+    position = {k: i for i, k in enumerate(unknown)}
+    due: dict[int, list[plan.Relation]] = {}  # each relation, checked when its last unknown cell is assigned
+    for r in p.relations:
+        last = max((position[k] for k, _ in r.terms if k in position), default=None)
+        if last is not None:
+            due.setdefault(last, []).append(r)
+    value = dict(p.values)
+    seen: dict[plan.Key, tuple[int, int]] = {}
+
+    def holds(r: plan.Relation) -> bool:
+        total = sum(c * value[k] for k, c in r.terms)
+        return total <= 0 if r.at_most else total == 0
+
+    def search(i: int) -> None:
+        if i == len(unknown):
+            for k in unknown:
+                low, high = seen.get(k, (value[k], value[k]))
+                seen[k] = (min(low, value[k]), max(high, value[k]))
+            return
+        for v in allowed[unknown[i]]:
+            value[unknown[i]] = v
+            if all(holds(r) for r in due.get(i, [])):
+                search(i + 1)
+
+    search(0)
+    return seen
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_brute_force_agrees_with_the_auditor_on_small_cases(draw):
+    # One term's staff figures of two or three schools (everything else zero), before any secondary suppression
+    # and after: few enough withheld counts to try every assignment.
+    schools = [f"School {i}" for i in range(draw.draw(st.integers(2, 3)))]
+    roster = [(draw.draw(st.sampled_from(schools)), draw.draw(st.sampled_from(GROUPS[:2])),
+               draw.draw(st.one_of(st.none(), st.just(1)))) for _ in range(draw.draw(st.integers(1, 7)))]
+    family = _family(schools, [], roster)
+    family.figures.update({k: {} for k in family.figures if k[1] != AUTUMN})  # the autumn term only
+    decided = plan.decide(family, N, max_rounds=draw.draw(st.sampled_from([0, 200])))
+    unknown = decided.withheld()
+    assume(0 < len(unknown) <= 14)  # something withheld, and few enough to try every assignment
+    cap = 8
+    found = brute_force(decided, cap)
+    for f in audit.audit(decided).findings:
+        low, high = found[f.key]
+        assert f.low == low
+        assert min(f.high if f.high is not None else cap, cap) == high
