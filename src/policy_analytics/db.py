@@ -230,7 +230,6 @@ def _write_reference(con: duckdb.DuckDBPyConnection, settings: Settings, *, sche
     from policy_analytics.periods import term_windows  # periods imports settings only; kept local for clarity
 
     terms = term_windows(settings)
-    _check_terms_do_not_overlap(terms)
     prefix = "TEMP " if schema == "temp" else ""
     if schema == "temp":
         con.execute("CREATE OR REPLACE TEMP TABLE ref_vocab (domain VARCHAR, key VARCHAR, value VARCHAR)")
@@ -288,16 +287,6 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) 
     if rows:
         columns = [list(column) for column in zip(*rows)]
         con.execute(f"INSERT INTO {table} SELECT {', '.join('unnest(?)' for _ in columns)}", columns)
-
-
-def _check_terms_do_not_overlap(terms: list[tuple[str, str, str, date, date]]) -> None:
-    ordered = sorted(terms, key=lambda t: t[3])
-    for before, after in zip(ordered, ordered[1:]):
-        if after[3] <= before[4]:
-            raise UserError(
-                f"The term dates in the settings overlap: {before[0]} ends {before[4]} but {after[0]} starts {after[3]}."
-            )
-
 
 def prepare_scratch(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Give an in-memory connection the warehouse's schema, for checking files without writing anything."""

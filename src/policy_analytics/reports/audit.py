@@ -126,7 +126,7 @@ def interval(plan: Plan, key: Key, by_cell: dict[Key, list[int]]) -> tuple[int, 
     found = []
     for sign in (1, -1):
         result = milp(sign * objective, constraints=LinearConstraint(a, lower_rhs, upper_rhs),
-                      bounds=Bounds(low, high), integrality=np.ones(width))
+                      bounds=Bounds(low, high), integrality=np.ones(width), options={"disp": False})
         if result.status != 0:  # cannot happen for true figures; keep the symbol's own bounds
             found.append(low[index[key]] if sign == 1 else high[index[key]])
         else:

@@ -6,8 +6,8 @@ CREATE OR REPLACE MACRO academic_year_of(d) AS
          ELSE format('{}-{:02d}', year(d) - 1, year(d) % 100) END;
 
 -- Every day of every term with the term's label. The views find the term of a day by an equi-join on
--- it: terms never overlap (the settings are refused if they do), so a day has at most one term, and a
--- day between overridden terms has none. A subquery per row would make DuckDB carry every column of
+-- it: the counted term windows tile the academic year (periods.term_windows), so a day has exactly one
+-- term. A subquery per row would make DuckDB carry every column of
 -- every row through the lookup, even for a query that only counts.
 CREATE OR REPLACE MACRO term_days() AS TABLE
     SELECT CAST(unnest(range(start_date, end_date + 1, INTERVAL 1 DAY)) AS DATE) AS day, label
