@@ -383,7 +383,9 @@ def test_the_printed_pdf_tags_each_chart_as_one_figure_with_its_text_alternative
     tags = structure(pdf)
     figures = [alt for kind, alt in tags if kind == "/Figure"]
     alts = [b.select_one('[role="img"]')["aria-label"] for b in chart_blocks(report).values()]
-    assert len(alts) == 6 and figures == alts, "one figure per chart, in the page's order, each with its /Alt"
+    # 5 charts: type, platform, month, school and removal time; the year's publication plan withholds every staff
+    # group of this fixture (see test_render's coverage comment), so the coverage chart is not drawn
+    assert len(alts) == 5 and figures == alts, "one figure per chart, in the page's order, each with its /Alt"
     for level in ("h1", "h2", "h3", "h4"):
         assert sum(k == f"/{level.upper()}" for k, _ in tags) == len(report.soup.find_all(level)), level
     assert sum(k == "/Table" for k, _ in tags) == len(report.soup.select(".report-table table"))
