@@ -214,6 +214,16 @@ def small_trusts(draw) -> plan.Family:
 
 @hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_trusts())
+def test_the_plans_quick_verdicts_are_the_full_audits(family):
+    # the plan's rounds skip the solver for '[c]' cells whose safety does not depend on their interval; on the
+    # tables as they printed alone (often unsafe) the quick audit must call exactly the same cells unsafe
+    old = plan.per_table_plan(family, N)
+    full, quick = audit.audit(old), audit.audit(old, verdicts_only=True)
+    assert [f.key for f in quick.unsafe] == [f.key for f in full.unsafe]
+
+
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_trusts())
 def test_random_small_trusts_leave_no_withheld_count_to_be_worked_out(family):
     decided = plan.decide(family, N)
     result = audit.audit(decided)
@@ -285,4 +295,7 @@ def test_brute_force_agrees_with_the_auditor_on_small_cases(draw):
     for f in audit.audit(decided).findings:
         low, high = found[f.key]
         assert f.low == low
-        assert min(f.high if f.high is not None else cap, cap) == high
+        if f.high is None:  # no upper bound: a chain of sums can carry it past the search's cap, so the capped
+            assert high >= N  # search finds it at least as large as the threshold, not necessarily at the cap
+        else:
+            assert min(f.high, cap) == high

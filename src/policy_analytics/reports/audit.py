@@ -131,7 +131,7 @@ def interval(plan: Plan, key: Key, by_cell: dict[Key, list[int]]) -> tuple[int, 
             found.append(low[index[key]] if sign == 1 else high[index[key]])
         else:
             found.append(round(sign * result.fun))
-    top = None if found[1] >= NO_BOUND else int(found[1])
+    top = None if found[1] >= NO_BOUND - 1 else int(found[1])  # the solver's tolerance on x <= NO_BOUND z
     return int(found[0]), top, _routes(plan, key, rels)
 
 
@@ -155,10 +155,20 @@ def is_safe(plan: Plan, key: Key, low: int, high: int | None) -> bool:
     return True  # '[c]' withheld to protect others is 0 or N or more: working it out names nobody
 
 
-def audit(plan: Plan, memo: dict | None = None) -> Audit:
+def needs_interval(plan: Plan, key: Key) -> bool:
+    """Whether KEY's safety depends on its interval: `is_safe` judges a '[c]' withheld to protect others safe
+    whatever a reader narrows it to."""
+    state = plan.status[key]
+    if state in (SMALL, NOT_SHOWN):
+        return True
+    return key[2] == READ and 0 < plan.values.get((key[0], key[1], STAFF, key[3]), 0) < plan.threshold
+
+
+def audit(plan: Plan, memo: dict | None = None, *, verdicts_only: bool = False) -> Audit:
     """Every cell the plan does not print as a number, with its interval and whether it is safe
     (MEMO keeps intervals between calls on a plan whose statuses change: a cell's interval depends
-    only on the statuses of its component)."""
+    only on the statuses of its component). VERDICTS_ONLY skips the solver where the verdict does not need
+    it (`needs_interval`); those cells keep their symbol's own bounds: the plan's rounds use it."""
     by_cell: dict[Key, list[int]] = {}
     for r, rel in enumerate(plan.relations):
         for k, _ in rel.terms:
@@ -166,6 +176,9 @@ def audit(plan: Plan, memo: dict | None = None) -> Audit:
     memo = {} if memo is None else memo
     findings = []
     for key in plan.withheld():
+        if verdicts_only and not needs_interval(plan, key):
+            findings.append(Finding(key, plan.status[key], plan.lower_bound(key), plan.upper_bound(key), True, ()))
+            continue
         cells, rels = _component(plan, key, by_cell)
         signature = (key, tuple((c, plan.status[c]) for c in cells), tuple(rels))
         if signature not in memo:

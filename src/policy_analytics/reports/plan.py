@@ -334,7 +334,7 @@ def _decide(family: Family, values: dict[Key, int], threshold: int, max_rounds: 
             by_cell.setdefault(k, []).append(rel)
     memo: dict = {}
     for plan.rounds in range(1, max_rounds + 1):
-        unsafe = audit(plan, memo).unsafe
+        unsafe = audit(plan, memo, verdicts_only=True).unsafe
         if not unsafe:
             break
         touched: set[Relation] = set()  # one cell per relation a round: one often protects several
@@ -347,7 +347,7 @@ def _decide(family: Family, values: dict[Key, int], threshold: int, max_rounds: 
                 touched |= set(by_cell.get(finding.key, [])) | set(by_cell.get(found[0], []))
         if not touched:
             break
-    plan.unsafe = audit(plan, memo).unsafe
+    plan.unsafe = audit(plan, memo, verdicts_only=True).unsafe
     return plan
 
 
