@@ -131,7 +131,8 @@ def interval(plan: Plan, key: Key, by_cell: dict[Key, list[int]]) -> tuple[int, 
             found.append(low[index[key]] if sign == 1 else high[index[key]])
         else:
             found.append(round(sign * result.fun))
-    top = None if found[1] >= NO_BOUND - 1 else int(found[1])  # the solver's tolerance on x <= NO_BOUND z
+    # the solver's tolerance on x <= NO_BOUND z leaves 999,998 and the like: no count in a school's reports is near it
+    top = None if found[1] >= NO_BOUND // 2 else int(found[1])
     return int(found[0]), top, _routes(plan, key, rels)
 
 
