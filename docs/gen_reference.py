@@ -23,19 +23,9 @@ MARKER = re.compile(r"^<!-- generated: ([a-z_-]+) -->$", re.MULTILINE)
 # src/policy_analytics/settings.py, the one table the loader checks settings files against.
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return str(value)
-
-
 def settings_keys() -> list[dict[str, str]]:
     """Every settings key as {section, key, type, default, meaning}, from `SETTINGS_KEYS`."""
-    from policy_analytics.settings import SETTINGS_KEYS
+    from policy_analytics.settings import SETTINGS_KEYS, toml_text
 
     rows = []
     for entry in SETTINGS_KEYS:
@@ -46,7 +36,7 @@ def settings_keys() -> list[dict[str, str]]:
                          "default": "(none: the default windows)", "meaning": entry.meaning})
         else:
             rows.append({"section": entry.section, "key": entry.key, "type": entry.expected(),
-                         "default": _toml_value(entry.default), "meaning": entry.meaning})
+                         "default": toml_text(entry.default), "meaning": entry.meaning})
     return rows
 
 

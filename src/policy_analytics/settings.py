@@ -155,14 +155,14 @@ def setting_key(name: str) -> SettingKey:
     raise KeyError(name)
 
 
-def _shown(value: Any) -> str:
+def toml_text(value: Any) -> str:
     """A value as the settings file would write it."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, list):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
     return str(value)
 
 
@@ -182,7 +182,7 @@ def check_value(entry: SettingKey, value: Any, source: Path | None) -> Any:
 
     def refuse(why: str) -> UserError:
         where = f"Settings file {source}" if source else "Settings"
-        return UserError(f"{where}: {entry.name} = {_shown(value)} {why}, but it must be {entry.expected()}.")
+        return UserError(f"{where}: {entry.name} = {toml_text(value)} {why}, but it must be {entry.expected()}.")
 
     if entry.optional and value == "":
         return None
@@ -199,7 +199,7 @@ def check_value(entry: SettingKey, value: Any, source: Path | None) -> Any:
         if entry.choices:
             bad = [v for v in items if v.lower() not in entry.choices]
             if bad:
-                raise refuse(f"holds {_shown(bad[0])}")
+                raise refuse(f"holds {toml_text(bad[0])}")
             items = [v.lower() for v in items]
         return tuple(items)
     if entry.type == "boolean":
