@@ -2,22 +2,28 @@
 
 Each route by which a reader of all of a year's reports could work out a withheld count is rebuilt on a
 hand-made warehouse: the reports as they printed before the plan (each table deciding alone) expose the
-count, and the plan keeps it safe. A property test checks random small trusts, and a brute-force search
-agrees with the auditor's integer programming on small cases.
+count, and the plan keeps it safe. A property test checks the plans of random small trusts, and a brute-force
+search agrees with the auditor's integer programming on small cases. Last, the year's every page is rendered with
+the real notebooks, for a hand-made trust and for random small ones, and read back from its HTML alone
+(`rendered_family`): what the pages print must be the plan, right by hand, and safe under the auditor.
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, Phase, assume, given, settings as hsettings, strategies as st
 
 from policy_analytics import cli
-from policy_analytics.errors import UserError
+from policy_analytics.errors import UserError, hint_options
 from policy_analytics.reports import audit, data, plan
-from policy_analytics.settings import Settings
+from policy_analytics.settings import Settings, load_settings
+
+import rendered_family
+from conftest import Warehouse
 
 YEAR = "2025-26"
 AUTUMN, SPRING, SUMMER, LAST_SUMMER = "2025-26-autumn", "2025-26-spring", "2025-26-summer", "2024-25-summer"
@@ -154,6 +160,10 @@ def test_reports_refuse_a_plan_the_auditor_finds_unsafe(make_warehouse):
     assert primary_only.unsafe
     with pytest.raises(UserError, match="not rendered"):
         data.refuse_unsafe(primary_only)
+    # the hint's command names the warehouse and settings the report was read from, as every hint does
+    with pytest.raises(UserError, match=r"Run policy-analytics audit --year 2025-26 --db '/tmp/my trust.duckdb' "
+                                        r"--config trust.toml to list them\."):
+        data.refuse_unsafe(primary_only, hint_options("/tmp/my trust.duckdb", "trust.toml"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,6 +205,8 @@ def _family(schools: list[str], breaches: list[tuple], roster: list[tuple]) -> p
                                      "acknowledged": sum(v["acknowledged"] for v in by_group.values()),
                                      "by_group": by_group},
             }
+            figures[(scope, labels[role])]["data"] = {"breaches": {"stored": len(breaches)},
+                                                      "acknowledgements": {"stored": len(roster)}}
     return plan.Family(YEAR, labels, ends, schools, figures)
 
 
@@ -299,3 +311,150 @@ def test_brute_force_agrees_with_the_auditor_on_small_cases(draw):
             assert high >= N  # search finds it at least as large as the threshold, not necessarily at the cap
         else:
             assert min(f.high, cap) == high
+
+
+# ---------------------------------------------------------------------------------------------
+# The year's reports as rendered: every page of the family, read back from its HTML
+# ---------------------------------------------------------------------------------------------
+
+TERM_DAYS = {0: date(2025, 6, 2), 1: date(2025, 10, 1), 2: date(2026, 2, 2), 3: date(2026, 6, 1)}
+TARGET = 95  # the settings' coverage target: no other review check can fire in these trusts (below)
+
+
+def render_trust(folder: Path, schools: list[str], breaches: list[tuple], roster: list[tuple]):
+    """Store the records (as `_family` reads them) in a warehouse, render every report of the year with the real
+    notebooks, and read the pages back: (the plan, what the pages print, the hand-worked figures). The policy was
+    reviewed at the year's end and no incident is stored, so the only review check that can fire is coverage."""
+    config = folder / "settings.toml"
+    config.write_text(f"""[organisation]
+name = "Synthetic Trust"
+schools = [{", ".join(f'"{s}"' for s in schools)}]
+[policy]
+last_reviewed = 2026-08-31
+review_due = 2027-08-31
+[targets]
+acknowledgement_coverage_pct = {TARGET}
+[review_events]
+extra_file = "none.csv"
+""", encoding="utf-8")
+    settings = load_settings(config)
+    w = Warehouse(folder / "trust.duckdb", settings)
+    for i, (school, opened, closed, rule, outcome) in enumerate(breaches):
+        w.breach(f"B{i}", TERM_DAYS[opened], None if closed is None else TERM_DAYS[closed] + timedelta(days=10),
+                 school=school, rule=rule, outcome=None if closed is None else outcome)
+    for i, (school, group, read) in enumerate(roster):
+        w.staff(f"S{i}", staff_group=group, school=school, start_date=date(2020, 1, 1),
+                acknowledged_at=None if read is None else datetime.combine(TERM_DAYS[read], time(9)))
+    w.close()
+    the_plan, _ = data.audit_year(w.path, settings, YEAR)
+    done = rendered_family.render_year(w.path, config, folder / "reports", the_plan.periods)
+    targets = {f"{t:g}%" for t in (settings.targets.acknowledgement_coverage_pct, settings.targets.removal_within_target_pct)}
+    reading = rendered_family.read_year(done, the_plan, targets)
+    return the_plan, reading, _family(schools, breaches, roster)
+
+
+def hand_count(hand: plan.Family, key: plan.Key) -> int:
+    """A count of the hand-worked figures."""
+    scope, label, measure, item = key
+    figures = hand.figures[(scope, hand.periods["Y"] if label == plan.STORED else label)]
+    if measure == plan.ROWS:
+        return figures["data"][item]["stored"]
+    if measure in (plan.STAFF, plan.READ):
+        part = figures["acknowledgements"]
+        part = part if item == plan.TOTAL else part["by_group"].get(item, {})
+        return part.get("active_staff" if measure == plan.STAFF else "acknowledged", 0)
+    part = figures["breaches"]
+    return part[measure] if item == plan.TOTAL else part[measure].get(item, 0)
+
+
+def under_target(hand: plan.Family, key: plan.Key) -> bool | None:
+    """Whether the readers of KEY are below the coverage target (None: no one in post)."""
+    staff = hand_count(hand, (key[0], key[1], plan.STAFF, key[3]))
+    return None if not staff else 100 * hand_count(hand, key) / staff < TARGET
+
+
+def assert_the_pages_print_the_plan_and_give_nothing_away(the_plan: plan.Plan, reading, hand: plan.Family) -> None:
+    """Every count, share and status the year's pages print, held against the plan and the hand-worked figures; then
+    the auditor on the counts as the pages print them."""
+    n = the_plan.threshold
+    assert not reading.unread_tables, reading.unread_tables  # every table about breaches or staff is read here
+    assert not reading.loose, reading.loose  # no percentage or staff count in the words that the tables withhold
+    for key, texts in reading.cells.items():
+        expected = (the_plan.text(key) or plan.NOT_PUBLISHED) if key in the_plan.values else plan.NOT_PUBLISHED
+        assert texts == {expected}, (key, texts, expected, reading.places[key][:3])
+    shared = reading.shared()
+    comparison = (the_plan.periods["PT3"], the_plan.periods["PY"])  # their staff are printed only within a share
+    # a page lists staff groups only when it can list them all (one not shown, left out, would read as 0; listed,
+    # as at least 1): else it gives All staff alone, printing less than the plan allows
+    by_group = {k[:2] for k in reading.cells if k[2] == plan.STAFF and k[3] != plan.TOTAL}
+    for key, state in the_plan.status.items():
+        if key[2] in (plan.STAFF, plan.READ) and (key[1] in comparison or
+                                                  (key[3] != plan.TOTAL and key[:2] not in by_group)):
+            continue
+        if state != plan.NOT_SHOWN and the_plan.values[key]:
+            assert key in reading.cells or key in shared, f"{key} is published by the plan but no page prints it"
+        if state == plan.SHOWN:
+            assert the_plan.values[key] == hand_count(hand, key), key
+        elif state == plan.SMALL:
+            assert 0 < hand_count(hand, key) < n, key
+    for page, key, text in reading.shares:  # a share is printed only beside its two counts, and is right
+        assert the_plan.status[key] == plan.SHOWN, (page, key, text)
+        assert the_plan.status[(key[0], key[1], plan.STAFF, key[3])] == plan.SHOWN, (page, key, text)
+        staff = hand_count(hand, (key[0], key[1], plan.STAFF, key[3]))
+        assert abs(float(text.rstrip("%")) - 100 * hand_count(hand, key) / staff) <= 0.05 + 1e-9, (page, key, text)
+    for page, key, text in reading.statuses:  # against the target: withheld with the counts, else right
+        if the_plan.status.get(key) != plan.SHOWN:
+            assert text in ("[c]", plan.NOT_PUBLISHED), (page, key, text)
+        else:
+            below = under_target(hand, key)
+            expected = {None: {"–"}, True: {"▲ Review", "Below the target"}, False: {"✔ OK", "Meets the target"}}
+            assert text in expected[below], (page, key, text)
+    for page, scope, label, text in reading.reviews:  # each report's headline: only the coverage check can fire
+        key = (scope, label, plan.READ, plan.TOTAL)
+        if the_plan.status.get(key) != plan.SHOWN:
+            assert text == "[c]", (page, scope, label, text)
+        else:
+            assert text == ("▲ Review" if under_target(hand, key) else "✔ OK"), (page, scope, label, text)
+    as_read = rendered_family.as_plan(reading, the_plan)
+    printed = {k for k in the_plan.values if k in reading.cells or k in shared}
+    assert {k: as_read.status[k] for k in printed} == {k: the_plan.status[k] for k in printed}  # the plan, as decided
+    result = audit.audit(as_read)
+    assert result.safe, [f.describe(n) for f in result.unsafe]
+
+
+def test_the_rendered_year_of_a_small_trust_prints_the_plan_and_gives_nothing_away(tmp_path):
+    # Two schools and a two-person central team, half of whose staff have read the policy; one breach investigation
+    # in the whole warehouse. Before: the central team's annual report gave its coverage as "Only 50% of staff...",
+    # the index pages said "▲ Review" for it while every page withheld its coverage, and every page's "rows stored"
+    # said 1 breach investigation where the figures said "<3".
+    schools = ["Alder School", "Birch School", "Central team"]
+    roster = [("Central team", "contractor", 1), ("Central team", "support", None)]
+    for school in schools[:2]:
+        roster += [(school, "teaching", 1)] * 9 + [(school, "teaching", 2)] * 3 + [(school, "support", None)] * 2
+        roster += [(school, "support", 3)] * 4 + [(school, "contractor", 1)] * 3
+    the_plan, reading, hand = render_trust(tmp_path, schools, [("Alder School", 1, 2, "disrepute", "informal_advice")],
+                                           roster)
+    assert reading.pages == 16  # three termly reports and the annual, for the organisation and each school
+    assert the_plan.text((ORG, plan.STORED, plan.ROWS, "breaches")) == "<3"
+    assert_the_pages_print_the_plan_and_give_nothing_away(the_plan, reading, hand)
+
+
+@hsettings(max_examples=3, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],  # no shrinking:
+           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # each try renders 16
+@given(st.data())
+def test_random_small_trusts_rendered_whole_give_nothing_away(tmp_path_factory, draw):
+    # The year's every page (12 to 20 of them), rendered with the real notebooks and read back from the HTML.
+    schools = [f"School {i}" for i in range(draw.draw(st.integers(2, 4)))]
+    school = st.sampled_from(schools)
+    breaches = []
+    for _ in range(draw.draw(st.integers(0, 6))):
+        opened = draw.draw(st.integers(0, 3))
+        closed = draw.draw(st.one_of(st.none(), st.integers(opened, 3)))
+        breaches.append((draw.draw(school), opened, closed, draw.draw(st.sampled_from(RULES)),
+                         draw.draw(st.sampled_from(OUTCOMES))))
+    roster = [(draw.draw(school), draw.draw(st.sampled_from(GROUPS)), draw.draw(st.one_of(st.none(), st.integers(1, 3))))
+              for _ in range(draw.draw(st.integers(1, 30)))]
+    the_plan, reading, hand = render_trust(tmp_path_factory.mktemp("trust"), schools, breaches, roster)
+    stored = {record[0] for record in [*breaches, *roster]}  # a batch reports on the schools the warehouse holds
+    assert reading.pages == 4 * (len(stored) + 1)
+    assert_the_pages_print_the_plan_and_give_nothing_away(the_plan, reading, hand)

@@ -22,6 +22,7 @@ def test_title_section_says_when_there_are_no_incidents():
         ind = sample_indicators()
         generated_at = datetime(2026, 1, 5, 9, 0)
         no_incidents = True
+        coverage_withheld = False
         scope = "All schools"
 
     Data.period = term("2025-26-autumn", Settings())

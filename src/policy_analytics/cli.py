@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from policy_analytics import db, load
-from policy_analytics.errors import UserError
+from policy_analytics.errors import UserError, hint_options
 from policy_analytics.settings import load_settings
 
 
@@ -154,8 +154,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _again(args: argparse.Namespace) -> str:
     """The --db and --config the user gave, for a hint naming another command: " --db X --config Y"."""
-    return "".join(f" --{option} {shlex.quote(str(value))}" for option in ("db", "config")
-                   if (value := getattr(args, option, None)))
+    return hint_options(getattr(args, "db", None), getattr(args, "config", None))
 
 
 def _cmd_load(args: argparse.Namespace, settings) -> int:

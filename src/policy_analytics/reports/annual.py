@@ -81,8 +81,7 @@ def _from_plan(frame: pd.DataFrame, view: ReportView, labels: list[str], with_pr
             frame.drop(columns=column, inplace=True)
         else:
             frame[column] = [t[measure] if t else NO_VALUE for t in totals] + [NO_VALUE] * (len(frame) - len(totals))
-    hidden = [not view.shown("read", label=p) for p in [*labels, view.period]]
-    hidden.append(hidden[-1])  # the year before's coverage of a school whose coverage is withheld this year
+    hidden = [not view.share_shown(label=p) for p in periods]
     frame["Read the policy (at end)"] = [SECONDARY if h else v for h, v in
                                          zip(hidden + [False] * len(frame), frame["Read the policy (at end)"])]
 
@@ -194,8 +193,11 @@ def review_points(
     previous_year: Mapping[str, Any] | None = None,
     stale_register: str = "",
     policy: Any = None,
+    *,
+    hide_coverage: bool = False,
 ) -> list[str]:
-    """Points for HR to consider in the policy review, from the triggers, the register and the data."""
+    """Points for HR to consider in the policy review, from the triggers, the register and the data
+    (HIDE_COVERAGE: a small school's coverage, withheld by the plan, is not given here either)."""
     points: list[str] = []
     trig = triggers_by_id(ind)
     review = ind.get("review", {}) or {}
@@ -239,7 +241,7 @@ def review_points(
             f"Removal within {t.removal_hours:g} hours was {fmt_pct(value_at(ind, 'response.within_target_pct'), t.removal_within_target_pct)}, "
             f"below the {t.removal_within_target_pct:g}% target: check the steps and contacts for asking hosts to "
             "remove material, and when to escalate to the ISP.")
-    if trig.get("acknowledgement_coverage", {}).get("fired"):
+    if trig.get("acknowledgement_coverage", {}).get("fired") and not hide_coverage:
         points.append(
             f"Only {fmt_pct(value_at(ind, 'acknowledgements.coverage_pct'), t.acknowledgement_coverage_pct)} of staff in post have confirmed reading the "
             f"current policy (target {t.acknowledgement_coverage_pct:g}%): plan how the reviewed policy will be "

@@ -48,9 +48,11 @@ class Finding:
 def _measure_words(measure: str, item: str) -> str:
     words = {"opened": "breaches opened", "closed": "breaches closed", "open_at_end": "breaches open at the end",
              "by_outcome": "breaches closed with outcome", "by_rule": "breaches opened under rule",
-             "staff": "staff in post", "read": "staff who have read it"}[measure]
+             "staff": "staff in post", "read": "staff who have read it"}.get(measure, measure)
     if measure in ("staff", "read"):
         return f"{words}, {item or 'All staff'}"
+    if measure == "rows":
+        return f"rows stored, {'breach investigations' if item == 'breaches' else 'acknowledgements roster'}"
     return f"{words} {item}" if item != TOTAL else words
 
 

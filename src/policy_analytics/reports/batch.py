@@ -30,7 +30,9 @@ from policy_analytics import db
 from policy_analytics.errors import UserError
 from policy_analytics.reports import data as report_data
 from policy_analytics.reports import render
-from policy_analytics.reports.formats import fmt_datetime, status_text
+from policy_analytics.reports.formats import OK, REVIEW, fmt_datetime
+from policy_analytics.reports.suppression import SECONDARY
+from policy_analytics.reports.tables import school_review
 from policy_analytics.reports.markup import FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT
 
 Progress = Callable[[int, int, str], None]
@@ -146,7 +148,7 @@ def render_batch(
     render.write_atomic(index, index_page(figures, files))
     if progress:
         progress(len(everyone), len(everyone), "")
-    review = [who for who in everyone if figures.reports[who].ind["review_recommended"]]
+    review = [who for who in everyone if headline(figures.reports[who]) == REVIEW]
     return BatchFiles(folder=folder, index=index, reports=files, figures=figures,
                       seconds=time.perf_counter() - started, review=review)
 
@@ -234,20 +236,29 @@ def _print_all(files: dict[str | None, render.ReportFiles], progress: Progress |
     return printed
 
 
+def headline(report: report_data.ReportData) -> str:
+    """A report's headline status for the index: '[c]' where only its withheld coverage check could have fired
+    (as the organisation's table of schools shows it)."""
+    return school_review(report.ind, report.coverage_withheld)
+
+
 def index_page(figures: report_data.Figures, files: dict[str | None, render.ReportFiles]) -> str:
     """The batch's index: each report with its headline status, and when the figures were read."""
     org = figures.reports[None]
     what = "Termly governor reports" if figures.kind == "termly" else "Annual policy review reports"
     rows = []
     for who, found in files.items():
-        fired = bool(figures.reports[who].ind["review_recommended"])
+        status = headline(figures.reports[who])
         name = who or "All schools (the organisation)"
         links = f'<a href="{html.escape(found.html.name)}">{html.escape(name)}</a>'
         if found.pdf is not None:
             links += f' (<a href="{html.escape(found.pdf.name)}">PDF</a>)'
-        css = "review" if fired else "ok"
-        rows.append(f'<tr><td>{links}</td><td class="status {css}">{html.escape(status_text(fired))}</td></tr>')
+        css = {REVIEW: "review", OK: "ok"}.get(status, "withheld")
+        rows.append(f'<tr><td>{links}</td><td class="status {css}">{html.escape(status)}</td></tr>')
     title = f"{what}: {org.settings.organisation_name}, {figures.period.title}"
+    withheld_note = (f" {SECONDARY}: withheld, because only the acknowledgement coverage check, withheld to protect "
+                     "colleagues in a small school, could say ▲ Review." if any('"status withheld"' in r for r in rows)
+                     else "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
@@ -256,6 +267,7 @@ table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ccc; }}
 td.review {{ background: {REVIEW_FILL}; color: {REVIEW_TEXT}; font-weight: 600; }}
 td.ok {{ background: {OK_FILL}; color: {OK_TEXT}; }}
+td.withheld {{ color: #111; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>{len(files)} reports: the organisation and {len(files) - 1} school{'s' if len(files) != 2 else ''}.
@@ -264,7 +276,7 @@ Every figure in them was read from the warehouse at {html.escape(fmt_datetime(fi
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
-<p>▲ Review: at least one check recommends reviewing the policy. ✔ OK: none does.</p>
+<p>▲ Review: at least one check recommends reviewing the policy. ✔ OK: none does.{withheld_note}</p>
 </body></html>
 """
 

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from policy_analytics import db, indicators, periods, policy_check, register
-from policy_analytics.errors import UsageError, UserError
+from policy_analytics.errors import UsageError, UserError, hint_options
 from policy_analytics.periods import Period
 from policy_analytics.reports import plan
 from policy_analytics.settings import Settings, load_settings
@@ -68,6 +68,12 @@ class ReportData:
     @property
     def previous_label(self) -> str:
         return "Last term" if self.period.kind == "term" else ("Year before" if self.period.kind == "year" else "Period before")
+
+    @property
+    def coverage_withheld(self) -> bool:
+        """Whether the plan withholds this report's acknowledgement coverage (a small school's), and with it
+        whether its coverage check fired."""
+        return self.plan is not None and not self.plan.share_shown()
 
     @property
     def no_incidents(self) -> bool:
@@ -177,7 +183,7 @@ def read_figures(
             names = list(dict.fromkeys(indicators.resolve_school(con, settings, s) for s in schools))
             organisation = False
         figures = _read(con, kind, settings, the_period, threshold, names, organisation,
-                        taken_at or datetime.now().replace(microsecond=0))
+                        taken_at or datetime.now().replace(microsecond=0), hint_options(warehouse, settings_path))
         con.execute("COMMIT")
     finally:
         con.close()
@@ -186,7 +192,7 @@ def read_figures(
 
 def _read(
     con: duckdb.DuckDBPyConnection, kind: str, settings: Settings, the_period: Period, threshold: int,
-    names: list[str], organisation: bool, taken_at: datetime,
+    names: list[str], organisation: bool, taken_at: datetime, again: str = "",
 ) -> Figures:
     """The reports' data for the organisation (if ORGANISATION) and each of NAMES, from CON."""
     previous = periods.previous(the_period, settings)
@@ -204,7 +210,7 @@ def _read(
     cited = register.load_cited_legislation() if kind == "annual" else []
     register_as_of = register.register_as_of() if kind == "annual" else None
     policy = policy_check.check_settings_document(settings, the_period.end) if kind == "annual" else None
-    the_plan = safe_plan(con, settings, year_of(the_period), threshold)  # one decision for the year's reports
+    the_plan = safe_plan(con, settings, year_of(the_period), threshold, again)  # one decision for the year's reports
     reports: dict[str | None, ReportData] = {}
     for who in ([None] if organisation else []) + names:
         data = ReportData(
@@ -291,19 +297,21 @@ def year_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, thr
     return plan.decide(family_figures(con, settings, year), threshold)
 
 
-def safe_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, threshold: int) -> plan.Plan:
+def safe_plan(con: duckdb.DuckDBPyConnection, settings: Settings, year: str, threshold: int,
+              again: str = "") -> plan.Plan:
     """`year_plan`, refused (`refuse_unsafe`) when the auditor finds a withheld count a reader could work out."""
-    return refuse_unsafe(year_plan(con, settings, year, threshold))
+    return refuse_unsafe(year_plan(con, settings, year, threshold), again)
 
 
-def refuse_unsafe(the_plan: plan.Plan) -> plan.Plan:
-    """THE_PLAN, or a UserError naming the first withheld count its reports would let a reader work out."""
+def refuse_unsafe(the_plan: plan.Plan, again: str = "") -> plan.Plan:
+    """THE_PLAN, or a UserError naming the first withheld count its reports would let a reader work out (AGAIN:
+    the --db/--config the hint's command repeats)."""
     if the_plan.unsafe:
         first = the_plan.unsafe[0].describe(the_plan.threshold)
         raise UserError(
             f"The reports of {the_plan.year} are not rendered: {len(the_plan.unsafe)} withheld count(s) could be "
             f"worked out from the year's reports read together (first: {first}). "
-            f"Run policy-analytics audit --year {the_plan.year} to list them.")
+            f"Run policy-analytics audit --year {the_plan.year}{again} to list them.")
     return the_plan
 
 

@@ -32,6 +32,7 @@ TOTAL = ""  # the item of a total (All staff, or a breakdown's total)
 BREACH_TOTALS = ("opened", "closed", "open_at_end")
 BREAKDOWNS = {"by_outcome": "closed", "by_rule": "opened"}  # a breakdown and the total it adds up to
 STAFF, READ = "staff", "read"
+STORED, ROWS = "stored", "rows"  # the "About the data" table's rows stored: (ORGANISATION, STORED, ROWS, export)
 
 NOT_PUBLISHED = "–"  # a count not shown (a part of a total below N)
 Key = tuple[str, str, str, str]  # (scope, period label, measure, item)
@@ -142,14 +143,21 @@ def cells_of(family: Family, *, breaches_by_school: bool = False, breach_level: 
                 for item in items:
                     values[(scope, label, breakdown, item)] = int((b.get(breakdown) or {}).get(item) or 0)
     for scope in [ORGANISATION] if staff_level >= 2 else scopes:
-        for label in current if staff_level < 3 else []:
+        for label in [*current, p["PT3"], p["PY"]] if staff_level < 3 else []:
             ack = (family.figures.get((scope, label)) or {}).get("acknowledgements") or {}
             values[(scope, label, STAFF, TOTAL)] = int(ack.get("active_staff") or 0)
             values[(scope, label, READ, TOTAL)] = int(ack.get("acknowledged") or 0)
+            if label not in current:
+                continue  # a comparison period: its coverage is printed beside this period's, its groups are not
             for g in groups if staff_level == 0 or (staff_level == 1 and scope == ORGANISATION) else []:
                 fig = (ack.get("by_group") or {}).get(g) or {}
                 values[(scope, label, STAFF, g)] = int(fig.get("active_staff") or 0)
                 values[(scope, label, READ, g)] = int(fig.get("acknowledged") or 0)
+    stored = (family.figures.get((ORGANISATION, p["Y"])) or {}).get("data") or {}
+    for export, decided in (("breaches", breaches_by_school or breach_level < len(BREACH_LEVELS)),
+                            ("acknowledgements", staff_level < len(STAFF_LEVELS))):
+        if decided:  # every report prints the warehouse's rows (published or not): a count like any other
+            values[(ORGANISATION, STORED, ROWS, export)] = int((stored.get(export) or {}).get("stored") or 0)
     return values
 
 
@@ -192,7 +200,7 @@ def relations_of(family: Family, values: Mapping[Key, int]) -> list[Relation]:
         for label, measure, item in sorted(measures):
             if label == year and measure in ("opened", "closed", "by_outcome", "by_rule"):
                 add("terms add up to the year", (scope, year, measure, item), [(scope, t, measure, item) for t in terms])
-        for label in [*terms, year]:
+        for label in [*terms, year, p["PT3"], p["PY"]]:
             for breakdown, whole in BREAKDOWNS.items():
                 parts = [k for k in values if k[:3] == (scope, label, breakdown)]
                 add(f"{'outcomes' if breakdown == 'by_outcome' else 'rules'} add up to {whole}",
@@ -210,9 +218,18 @@ def relations_of(family: Family, values: Mapping[Key, int]) -> list[Relation]:
             if family.ends.get(a) == family.ends.get(b):
                 for measure in ("open_at_end",):
                     add(SAME_COUNT, (scope, a, measure, TOTAL), [(scope, b, measure, TOTAL)])
-        if family.ends.get(year) == family.ends.get(p["T3"]):
-            for k in [k for k in values if k[:2] == (scope, year) and k[2] in (STAFF, READ)]:
-                add(SAME_COUNT, k, [(scope, p["T3"], k[2], k[3])])
+        for a, b in ((year, p["T3"]), (p["PY"], p["PT3"])):
+            if family.ends.get(a) == family.ends.get(b):
+                for k in [k for k in values if k[:2] == (scope, a) and k[2] in (STAFF, READ)]:
+                    add(SAME_COUNT, k, [(scope, b, k[2], k[3])])
+    org = ORGANISATION
+    rows = (org, STORED, ROWS, "breaches")
+    for apart in (((p["PY"], "closed"), (p["PY"], "open_at_end"), (year, "opened")),  # investigations no two of
+                  ((p["PY"], "opened"), (year, "opened")),                            # these can both count
+                  ((p["PY"], "closed"), (year, "closed"), (year, "open_at_end"))):
+        add(STORED_ROWS, rows, [(org, label, measure, TOTAL) for label, measure in apart], at_most=True)
+    for k in [k for k in values if k[0] == org and k[2] == STAFF and k[3] == TOTAL]:
+        add(STORED_ROWS, (org, STORED, ROWS, "acknowledgements"), [k], at_most=True)
     return found
 
 
@@ -226,6 +243,7 @@ def _flow(found: list[Relation], values: Mapping[Key, int], scope: str, before: 
 
 SAME_COUNT, FLOW, AT_MOST = ("the same count at the same date", "open at the start + opened - closed = open at the end",
                              "readers are no more than the staff in post")
+STORED_ROWS = "the rows stored are no fewer than the counts drawn from them"
 
 
 def primary(values: Mapping[Key, int], threshold: int, relations: Iterable[Relation] = ()) -> dict[Key, str]:
@@ -240,7 +258,7 @@ def primary(values: Mapping[Key, int], threshold: int, relations: Iterable[Relat
             status[key] = SMALL
         if key[2] == READ and 0 < values.get((key[0], key[1], STAFF, key[3]), 0) < threshold:
             status[key] = WITHHELD
-    sums = [r for r in relations if r.route not in (SAME_COUNT, FLOW, AT_MOST)]
+    sums = [r for r in relations if r.route not in (SAME_COUNT, FLOW) and not r.at_most]
     changed = True
     while changed:
         changed = False
@@ -378,6 +396,10 @@ class ReportView:
         key = (self.scope if scope is None else scope, label or self.period, measure, item)
         return self.plan.status.get(key, NOT_SHOWN) == SHOWN
 
+    def share_shown(self, item: str = TOTAL, *, label: str | None = None, scope: str | None = None) -> bool:
+        """Whether a share of staff who have read the policy may be printed: both its counts are shown."""
+        return self.shown(READ, item, label=label, scope=scope) and self.shown(STAFF, item, label=label, scope=scope)
+
     def breach_totals(self, label: str | None = None) -> dict[str, str] | None:
         """Opened, closed and open at the end, as printed; None where breaches are not published (a school)."""
         found = {m: self.text(m, label=label, scope=ORGANISATION) for m in BREACH_TOTALS}
@@ -471,6 +493,6 @@ def per_table_plan(family: Family, threshold: int) -> Plan:
             table({t: (scope, p[t], m, TOTAL) for t in terms},
                   rule.suppress_table({t: _count(ind, "breaches", m) for t, ind in terms.items()}, n))
     for key in values:
-        status.setdefault(key, NOT_SHOWN)
+        status.setdefault(key, SHOWN if key[1] == STORED else NOT_SHOWN)
     return Plan(family.year, n, values, status, relations_of(family, values), dict(family.periods),
                 _previous_of(family.periods), list(family.schools))

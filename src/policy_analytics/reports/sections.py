@@ -128,8 +128,7 @@ def triggers_section(data: Any) -> list[Any]:
 
 def _coverage_hidden(data: Any) -> bool:
     """Whether the plan withholds the report's own coverage (a small school's)."""
-    view = getattr(data, "plan", None)
-    return view is not None and not view.shown("read")
+    return data.coverage_withheld
 
 
 def incidents_section(data: Any) -> list[Any]:
@@ -190,9 +189,11 @@ def breaches_section(data: Any) -> list[Any]:
         return items[:2]  # a school's report: breaches are published for the organisation only
     outcomes = data.plan.breakdown("by_outcome") if data.plan is not None else None
     rules = data.plan.breakdown("by_rule") if data.plan is not None else None
-    if data.plan is not None and outcomes is None:
+    if data.plan is not None and outcomes is None and rules is None:
         return items + [note("Outcomes and rules are published for the year as a whole, in the annual report, "
                              "to protect the colleagues involved.", "note")]
+    if data.plan is not None:  # one breakdown with nothing in it all year (none closed, say): its empty note
+        outcomes, rules = outcomes or ({}, "0", False), rules or ({}, "0", False)
     return items + [
         heading("Outcomes of investigations closed", 3),
         breakdown_table(b.get("by_outcome", {}), n, domain="outcome", heading="Outcome", value_label="Closed",
@@ -252,7 +253,7 @@ def data_section(data: Any) -> list[Any]:
     """When each export was last loaded and how many of its rows were rejected."""
     intro = ("When each export was last loaded, and how many of its rows could not be read. Rows that could not be "
              "read are left out of every figure.")
-    return [heading("About the data", anchor="data", intro=intro), data_table(data.ind, data.period.end)]
+    return [heading("About the data", anchor="data", intro=intro), data_table(data.ind, data.period.end, view=data.plan)]
 
 
 def definitions_section(data: Any) -> list[Any]:
@@ -324,4 +325,5 @@ def points_section(data: Any) -> list[Any]:
     intro = "For HR to consider when reviewing the policy, drawn from the checks, the register and the figures."
     return [heading("Points for the review", anchor="points", intro=intro),
             bullet_list(review_points(data.ind, data.settings, data.cited, data.events, data.prev,
-                                      _register_note(data, only_if_stale=True), data.policy))]
+                                      _register_note(data, only_if_stale=True), data.policy,
+                                      hide_coverage=_coverage_hidden(data)))]

@@ -252,7 +252,7 @@ def withheld_groups(ind: Mapping[str, Any], threshold: int, view: ReportView | N
     groups = value_at(ind, "acknowledgements.by_group") or {}
     if view is not None:
         small, withheld = view.groups()
-        unpublished = tuple(g for g in groups if g not in small + withheld and not view.shown("staff", g))
+        unpublished = tuple(g for g in groups if g not in small + withheld and not view.share_shown(g))
         return WithheldGroups(small, withheld + unpublished)
     return withhold_groups(groups, threshold)
 

@@ -25,7 +25,7 @@ from policy_analytics.reports.formats import (
 from policy_analytics.reports.markup import (
     FONT, OK_FILL, OK_TEXT, REVIEW_FILL, REVIEW_TEXT, Block, note, visually_hidden,
 )
-from policy_analytics.reports.plan import ORGANISATION, ReportView
+from policy_analytics.reports.plan import NOT_PUBLISHED, ORGANISATION, ROWS, STORED, TOTAL, ReportView
 from policy_analytics.reports.suppression import (
     SECONDARY, breach_totals, days_to_close, group_suppression_note, suppress_table, suppress_value,
     WithheldGroups, school_suppression_note, suppression_note, withheld_groups, withheld_schools,
@@ -122,11 +122,16 @@ def headline_rows(
         return trigger_status(trig.get(trigger_id))
 
     cur_b, prev_b = published_breaches(ind, prev, threshold, view)
-    hide_coverage = view is not None and not view.shown("read")
+    hide_coverage = view is not None and not view.share_shown()
+    hide_previous = view is not None and not view.share_shown(label=view.previous)
     prev_total = value_at(ind, "incidents.previous_total")
     if prev_total is None:
         prev_total = value_at(prev, "incidents.total")
     removal_needed = value_at(ind, "response.removal_needed") or 0
+
+    def coverage(figures: Mapping[str, Any], hidden: bool) -> str:
+        return SECONDARY if hidden else fmt_pct(value_at(figures, "acknowledgements.coverage_pct"),
+                                                t.acknowledgement_coverage_pct)
 
     def row(key: str, fmt, target: str, state: str, previous: str | None = None) -> HeadlineRow:
         return HeadlineRow(key, metric_label(key), fmt(value_at(ind, key)),
@@ -144,10 +149,10 @@ def headline_rows(
         row("response.median_hours", fmt_hours, NO_VALUE, NO_VALUE),
         row("response.still_visible", fmt_count, NO_VALUE, NO_VALUE),
         row("recirculation.wide_spread", fmt_count, "Review if 1 or more", status("recirculation")),
-        row("acknowledgements.coverage_pct",
-            (lambda v: SECONDARY) if hide_coverage else (lambda v: fmt_pct(v, t.acknowledgement_coverage_pct)),
-            f"At least {t.acknowledgement_coverage_pct:g}%",
-            SECONDARY if hide_coverage else status("acknowledgement_coverage")),
+        HeadlineRow("acknowledgements.coverage_pct", metric_label("acknowledgements.coverage_pct"),
+                    coverage(ind, hide_coverage), coverage(prev, hide_previous) if prev else NO_VALUE,
+                    f"At least {t.acknowledgement_coverage_pct:g}%",
+                    SECONDARY if hide_coverage else status("acknowledgement_coverage")),
         HeadlineRow("breaches.opened", metric_label("breaches.opened"), cur_b.get("opened", NO_VALUE),
                     prev_b.get("opened", NO_VALUE), NO_VALUE, NO_VALUE),
         HeadlineRow("breaches.closed", metric_label("breaches.closed"), cur_b.get("closed", NO_VALUE),
@@ -427,6 +432,8 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
     target = settings.targets.acknowledgement_coverage_pct
     if view is not None and view.text("staff") is None:
         return note("Staff figures are published for the organisation as a whole only, to protect colleagues.", "note")
+    if view is not None:  # a group of no one withheld to protect others is listed: left out, it would read as 0
+        keys = staff_groups_in_order(set(keys).union(*view.groups()))
     if view is not None and any(not view.text("staff", g) for g in keys):
         keys = []  # not broken down by group (fewer than N staff in post, or groups published for the organisation)
 
@@ -435,17 +442,21 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
         return [fmt_count(figures.get("active_staff")), fmt_count(figures.get("acknowledged")), fmt_pct(pct, target),
                 NO_VALUE if is_missing(pct) else status_text(pct < target)]
 
+    def planned(figures: Mapping[str, Any], item: str) -> list[str]:
+        """A row as the plan prints it: its counts' texts ('–' where not published), the share and status only
+        beside both counts."""
+        if view.share_shown(item):
+            return cells(figures)
+        return [view.text("staff", item) or NOT_PUBLISHED, view.text("read", item) or NOT_PUBLISHED] + [SECONDARY] * 2
+
     def group_cells(group: str) -> list[str]:
+        if view is not None:
+            return planned(groups.get(group, {}), group)
         if group in withheld.small:
             return [suppress_value(groups[group].get("active_staff"), threshold)] + [SECONDARY] * 3
         return [SECONDARY] * 4 if group in withheld else cells(groups[group])
 
-    def all_staff() -> list[str]:
-        if view is None or view.shown("read"):
-            return cells(ack)
-        return [view.text("staff") or SECONDARY] + [SECONDARY] * 3
-
-    rows = [group_cells(g) for g in keys] + [all_staff()]
+    rows = [group_cells(g) for g in keys] + [cells(ack) if view is None else planned(ack, TOTAL)]
     columns = ["Staff in post", "Have read it", "Share", "Status"]
     frame = pd.DataFrame({"Staff group": [label("staff_group", g) for g in keys] + ["All staff"],
                           **{c: [r[i] for r in rows] for i, c in enumerate(columns)}})
@@ -456,13 +467,22 @@ def acknowledgement_table(ind: Mapping[str, Any], settings: Any, threshold: int,
     gt = gt.tab_style(style=style.text(weight="bold"), locations=loc.body(rows=[len(keys)]))
     gt = gt.tab_source_note(
         f"Staff on the roster for policy version {settings.policy_version} and in post at the end of the period, "
-        f"who had confirmed reading it by then. Target: at least {target:g}%. {group_suppression_note(threshold)}")
+        f"who had confirmed reading it by then. Target: at least {target:g}%. {group_suppression_note(threshold)}"
+        + (f" {NOT_PUBLISHED}: not published, because it would be a part of fewer than {threshold}."
+           if any(NOT_PUBLISHED in r[:2] for r in rows) else ""))
     return table_html(gt, caption="Staff who have read the current policy, by staff group")
 
 
-def data_table(ind: Mapping[str, Any], period_end: date, table_id: str = "data-freshness") -> Block:
-    """Data freshness and rejected rows, per export."""
+def data_table(ind: Mapping[str, Any], period_end: date, table_id: str = "data-freshness",
+               view: ReportView | None = None) -> Block:
+    """Data freshness and rejected rows, per export (rows stored as the year's publication plan prints them:
+    a handful of breach investigations in all would otherwise tell what a `<N` hides)."""
     data = ind.get("data", {}) or {}
+
+    def stored(kind: str) -> str:
+        planned = view.text(ROWS, kind, label=STORED, scope=ORGANISATION) if view is not None else None
+        return planned if planned is not None else fmt_count(data[kind].get("stored"))
+
     kinds = [k for k in KIND_LABELS if k in data]
     notes = []
     for k in kinds:
@@ -476,17 +496,19 @@ def data_table(ind: Mapping[str, Any], period_end: date, table_id: str = "data-f
     frame = pd.DataFrame(
         {
             "Export": [KIND_LABELS[k] for k in kinds],
-            "Rows stored": [fmt_count(data[k].get("stored")) for k in kinds],
+            "Rows stored": [stored(k) for k in kinds],
             "Rows rejected": [fmt_count(data[k].get("rejected")) for k in kinds],
             "Last loaded": [fmt_datetime(data[k].get("last_loaded")) for k in kinds],
             "Up to date?": notes,
         }
     )
+    note = ("Rows rejected: rows of the exports that could not be read (a missing date, an unknown category, "
+            "a repeated id...), over every load. HR can list each one with the rejects command. "
+            "Figures cover only what had been loaded when this report was made.")
+    if view is not None and not all(t.replace(",", "").isdigit() for t in frame["Rows stored"]):
+        note += " " + suppression_note(view.plan.threshold)
     gt = gt_table(frame, table_id, stub="Export").cols_align("right", columns=["Rows stored", "Rows rejected"])
-    gt = gt.tab_source_note(
-        "Rows rejected: rows of the exports that could not be read (a missing date, an unknown category, "
-        "a repeated id...), over every load. HR can list each one with the rejects command. "
-        "Figures cover only what had been loaded when this report was made.")
+    gt = gt.tab_source_note(note)
     return table_html(gt, caption="Each export: rows stored and rejected, and when it was last loaded", wide=True)
 
 
@@ -534,6 +556,7 @@ def schools_table(per_school: Mapping[str, Mapping[str, Any]], org: Mapping[str,
     opened = suppress_table({n: value_at(per_school[n], "breaches.opened") or 0 for n in names}, threshold)
     withheld = withheld_schools(per_school, threshold, view)
     review = [school_review(per_school[n], n in withheld) for n in names]
+    org_withheld = view is not None and not view.share_shown(scope=ORGANISATION)  # a trust of one or two staff
     breach_cells = [SECONDARY if opened.collapsed else opened.cells[n] for n in names]
     coverage = [SECONDARY if n in withheld else fmt_pct(value_at(per_school[n], "acknowledgements.coverage_pct"))
                 for n in names]
@@ -543,9 +566,9 @@ def schools_table(per_school: Mapping[str, Mapping[str, Any]], org: Mapping[str,
             "Incidents": [fmt_count(value_at(per_school[n], "incidents.total")) for n in names] + [fmt_count(value_at(org, "incidents.total"))],
             "Significant": [fmt_count(value_at(per_school[n], "incidents.significant")) for n in names] + [fmt_count(value_at(org, "incidents.significant"))],
             "Removed in time": [fmt_pct(value_at(per_school[n], "response.within_target_pct")) for n in names] + [fmt_pct(value_at(org, "response.within_target_pct"))],
-            "Read the policy": coverage + [fmt_pct(value_at(org, "acknowledgements.coverage_pct"))],
+            "Read the policy": coverage + [SECONDARY if org_withheld else fmt_pct(value_at(org, "acknowledgements.coverage_pct"))],
             "Breaches opened": breach_cells + [opened.total],
-            "Review": review + [status_text(bool(org.get("review_recommended")))],
+            "Review": review + [school_review(org, org_withheld)],
         }
     )
     if view is not None:
