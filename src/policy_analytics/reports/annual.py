@@ -82,6 +82,8 @@ def _from_plan(frame: pd.DataFrame, view: ReportView, labels: list[str], with_pr
         else:
             frame[column] = [t[measure] if t else NO_VALUE for t in totals] + [NO_VALUE] * (len(frame) - len(totals))
     hidden = [not view.share_shown(label=p) for p in periods]
+    if with_previous:  # the year before's share only beside this year's (as the headline does)
+        hidden[-1] = hidden[-1] or hidden[len(labels)]
     frame["Read the policy (at end)"] = [SECONDARY if h else v for h, v in
                                          zip(hidden + [False] * len(frame), frame["Read the policy (at end)"])]
 

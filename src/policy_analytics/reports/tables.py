@@ -123,7 +123,9 @@ def headline_rows(
 
     cur_b, prev_b = published_breaches(ind, prev, threshold, view)
     hide_coverage = view is not None and not view.share_shown()
-    hide_previous = view is not None and not view.share_shown(label=view.previous)
+    # last period's share only where this period's is shown too: last year's reports, which withheld a small
+    # school's groups, may have withheld it (this year's plan does not decide them)
+    hide_previous = hide_coverage or (view is not None and not view.share_shown(label=view.previous))
     prev_total = value_at(ind, "incidents.previous_total")
     if prev_total is None:
         prev_total = value_at(prev, "incidents.total")
