@@ -80,7 +80,7 @@ def _title_of(data: Any) -> str:
 def title_section(data: Any) -> Block:
     """The report's title, scope, period, when it was made, the review verdict and a contents list."""
     contents = "".join(f'<li><a href="#section-{a}">{html.escape(t)}</a></li>' for a, t in _sections(data))
-    verdict = review_banner(data.ind, data.settings, hide_coverage=_coverage_hidden(data)).html
+    verdict = review_banner(data.ind, data.settings, hide_coverage=data.coverage_withheld).html
     parts = [
         f'<header class="report-header"><p class="report-kicker">{html.escape(data.settings.organisation_name)}</p>',
         f"<h1>{html.escape(_title_of(data))}</h1>",
@@ -116,19 +116,14 @@ def triggers_section(data: Any) -> list[Any]:
              "or a significant incident is reported. Each check below compares this "
              f"{_unit(data)} with those reasons.")
     items = [heading("Review triggers", anchor="triggers", intro=intro),
-             trigger_table(data.ind["triggers"], settings=data.settings, hide_coverage=_coverage_hidden(data))]
+             trigger_table(data.ind["triggers"], settings=data.settings, hide_coverage=data.coverage_withheld)]
     if data.kind == "annual":
         fired = [t for t in data.ind["triggers"] if t.get("fired")
-                 and not (_coverage_hidden(data) and t.get("id") == COVERAGE_TRIGGER)]
+                 and not (data.coverage_withheld and t.get("id") == COVERAGE_TRIGGER)]
         items.append(heading("Evidence for each trigger that fired", 3))
         items.append(bullet_list([f"{trigger_label(t['id'], data.settings)}: {t.get('reason')}" for t in fired]
                                  or ["No trigger fired this year."]))
     return items
-
-
-def _coverage_hidden(data: Any) -> bool:
-    """Whether the plan withholds the report's own coverage (a small school's)."""
-    return data.coverage_withheld
 
 
 def incidents_section(data: Any) -> list[Any]:
@@ -326,4 +321,4 @@ def points_section(data: Any) -> list[Any]:
     return [heading("Points for the review", anchor="points", intro=intro),
             bullet_list(review_points(data.ind, data.settings, data.cited, data.events, data.prev,
                                       _register_note(data, only_if_stale=True), data.policy,
-                                      hide_coverage=_coverage_hidden(data)))]
+                                      hide_coverage=data.coverage_withheld))]
